@@ -2,6 +2,7 @@ package ai.pharos.core.docker;
 
 import ai.pharos.core.PharosException;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,18 +12,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** A scripted {@link Engine} for unit tests: images to inspect, and a handler answering container runs. */
-final class FakeEngine implements Engine {
-
-    /** Answers one container run: write lines to out/err, return the exit code. */
-    @FunctionalInterface
-    interface Runner {
-        int run(RunSpec spec, Consumer<String> out, Consumer<String> err) throws Exception;
-    }
-
+/** A small in-memory engine for unit tests of the core: images by reference, and a record of what was asked. */
+class FakeEngine implements Engine {
     final Map<String, ImageInfo> images = new HashMap<>();
+    final List<BuildRequest> builds = new ArrayList<>();
     final List<RunSpec> runs = new ArrayList<>();
-    Runner runner = (spec, out, err) -> 0;
+    final List<String> imports = new ArrayList<>();
+    boolean registryReachable;
+    int runExitCode;
+    long lastContextBytes;
+    private int counter;
 
     @Override
     public Endpoint endpoint() {
@@ -31,7 +30,7 @@ final class FakeEngine implements Engine {
 
     @Override
     public EngineVersion version() {
-        return new EngineVersion("0", "1.41", "linux", "amd64");
+        return new EngineVersion("99.0", "1.47", "linux", "amd64");
     }
 
     @Override
@@ -39,19 +38,41 @@ final class FakeEngine implements Engine {
         return Optional.ofNullable(images.get(reference));
     }
 
+    ImageInfo add(String reference, Map<String, String> labels) {
+        ImageInfo info = new ImageInfo("sha256:" + String.format("%064d", ++counter), List.of(reference), labels,
+                List.of(), List.of(), List.of(), null, null, "amd64", 1);
+        images.put(reference, info);
+        return info;
+    }
+
     @Override
-    public String build(BuildRequest request, InputStream contextTar, Consumer<String> log) {
-        throw new UnsupportedOperationException();
+    public String build(BuildRequest request, InputStream contextTar, Consumer<String> log) throws PharosException {
+        try {
+            lastContextBytes = contextTar.readAllBytes().length;
+        } catch (IOException e) {
+            throw new PharosException(e.getMessage(), null, null, e);
+        }
+        builds.add(request);
+        log.accept("Step 1/1 : FROM base");
+        ImageInfo info = add(request.tags().get(0), request.labels());
+        for (String tag : request.tags()) {
+            images.put(tag, info);
+        }
+        return info.id();
     }
 
     @Override
     public String importImage(InputStream rootfsTar, String reference, Consumer<String> log) {
-        throw new UnsupportedOperationException();
+        imports.add(reference);
+        return add(reference, Map.of()).id();
     }
 
     @Override
     public boolean pull(String reference, Consumer<String> log) {
-        throw new UnsupportedOperationException();
+        if (registryReachable) {
+            add(reference, Map.of());
+        }
+        return registryReachable;
     }
 
     @Override
@@ -60,20 +81,10 @@ final class FakeEngine implements Engine {
     }
 
     @Override
-    public int run(RunSpec spec, Consumer<String> stdout, Consumer<String> stderr) throws PharosException {
-        synchronized (runs) {
-            runs.add(spec);
-        }
-        try {
-            return runner.run(spec, stdout, stderr);
-        } catch (PharosException | RuntimeException e) {
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PharosException("interrupted", null, null, e);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    public int run(RunSpec spec, Consumer<String> stdout, Consumer<String> stderr) {
+        runs.add(spec);
+        stdout.accept("ran " + String.join(" ", spec.command()));
+        return runExitCode;
     }
 
     @Override

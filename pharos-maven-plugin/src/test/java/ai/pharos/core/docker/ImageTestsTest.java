@@ -72,8 +72,8 @@ class ImageTestsTest {
     }
 
     /** An engine that behaves like the good image. */
-    private static FakeEngine goodEngine() {
-        FakeEngine engine = new FakeEngine();
+    private static ScriptedEngine goodEngine() {
+        ScriptedEngine engine = new ScriptedEngine();
         engine.images.put(ID, goodInfo());
         engine.runner = (spec, out, err) -> {
             switch (spec.entrypoint().get(0)) {
@@ -119,7 +119,7 @@ class ImageTestsTest {
 
     @Test
     void allChecksPassOnTheGoodImageAndRunAsSpecified() throws Exception {
-        FakeEngine engine = goodEngine();
+        ScriptedEngine engine = goodEngine();
         RecordingConsole console = new RecordingConsole();
         ImageTests.Report report = ImageTests.run(engine, IMAGE,
                 ImageTests.parse(SPEC, "image-test.json"), ImageTests.Options.defaults(), console);
@@ -149,7 +149,7 @@ class ImageTestsTest {
 
     @Test
     void everyFailureIsReportedOnItsOwnLineNamingImageCheckAndWhatWasSeen(@TempDir Path dir) throws Exception {
-        FakeEngine engine = new FakeEngine();
+        ScriptedEngine engine = new ScriptedEngine();
         engine.images.put(ID, info(Map.of(), List.of("PATH=/usr/bin", "PHAROS_IMAGE=python", "DEBUG=1"),
                 List.of("python3"), List.of()));
         engine.runner = (spec, out, err) -> switch (spec.entrypoint().get(0)) {
@@ -207,7 +207,7 @@ class ImageTestsTest {
 
     @Test
     void oneFailureAmongPassesNamesOnlyThatCheck(@TempDir Path dir) throws Exception {
-        FakeEngine engine = goodEngine();
+        ScriptedEngine engine = goodEngine();
         Files.writeString(dir.resolve("image-test.json"), SPEC.replace("\"value\": \"mpi\"", "\"value\": \"gpu\""));
         BuiltImage image = new BuiltImage("openmpi", "pharos/openmpi:1.0", List.of(), ID, "fp", dir.toString());
 
@@ -222,8 +222,8 @@ class ImageTestsTest {
 
     @Test
     void anEngineErrorFailsThatCheckAndTheOthersStillRun() throws Exception {
-        FakeEngine engine = goodEngine();
-        FakeEngine.Runner good = engine.runner;
+        ScriptedEngine engine = goodEngine();
+        ScriptedEngine.Runner good = engine.runner;
         engine.runner = (spec, out, err) -> {
             if (spec.entrypoint().get(0).equals("false")) {
                 throw new PharosException("Docker could not run x: exec: \"false\": executable file not found",
@@ -240,8 +240,8 @@ class ImageTestsTest {
 
     @Test
     void aHangingCommandIsKilledAfterTheTimeoutAndReported() throws Exception {
-        FakeEngine engine = goodEngine();
-        FakeEngine.Runner good = engine.runner;
+        ScriptedEngine engine = goodEngine();
+        ScriptedEngine.Runner good = engine.runner;
         engine.runner = (spec, out, err) -> {
             if (spec.entrypoint().get(0).equals("false")) {
                 out.accept("started");
@@ -258,7 +258,7 @@ class ImageTestsTest {
 
     @Test
     void anImageMissingFromTheEngineFailsWithoutRunningContainers() throws Exception {
-        FakeEngine engine = new FakeEngine();
+        ScriptedEngine engine = new ScriptedEngine();
         ImageTests.Report report = ImageTests.run(engine, IMAGE, ImageTests.parse(SPEC, "s"),
                 ImageTests.Options.defaults(), new RecordingConsole());
         assertEquals(List.of("openmpi (pharos/openmpi:1.0): image: the engine unix:///fake.sock (from test) has no "
@@ -268,8 +268,8 @@ class ImageTestsTest {
 
     @Test
     void aProbeThatCannotRunFailsEveryFileCheckWithTheReason() throws Exception {
-        FakeEngine engine = goodEngine();
-        FakeEngine.Runner good = engine.runner;
+        ScriptedEngine engine = goodEngine();
+        ScriptedEngine.Runner good = engine.runner;
         engine.runner = (spec, out, err) -> {
             if (spec.entrypoint().get(0).equals("/bin/sh")) {
                 throw new PharosException("Docker could not run x: exec: \"/bin/sh\": no such file", null, null);
@@ -298,7 +298,7 @@ class ImageTestsTest {
     @Test
     void missingSpecNamesThePathAndTheOption(@TempDir Path dir) {
         BuiltImage image = new BuiltImage("python-sci", "pharos/python-sci:1", List.of(), ID, "fp", dir.toString());
-        PharosException e = assertThrows(PharosException.class, () -> ImageTests.testAll(new FakeEngine(),
+        PharosException e = assertThrows(PharosException.class, () -> ImageTests.testAll(new ScriptedEngine(),
                 List.of(image), "image-test.json", ImageTests.Options.defaults(), new RecordingConsole()));
         assertEquals("No container test spec at " + dir.resolve("image-test.json"), e.getMessage());
         assertEquals("pharos.testImage.spec", e.option());
@@ -306,7 +306,7 @@ class ImageTestsTest {
 
     @Test
     void noImagesIsAnErrorNotASilentPass() {
-        PharosException e = assertThrows(PharosException.class, () -> ImageTests.testAll(new FakeEngine(),
+        PharosException e = assertThrows(PharosException.class, () -> ImageTests.testAll(new ScriptedEngine(),
                 List.of(), "image-test.json", ImageTests.Options.defaults(), new RecordingConsole()));
         assertTrue(e.getMessage().startsWith("No built images to test"), e.getMessage());
     }
