@@ -1,6 +1,8 @@
 package ai.pharos.core.docker;
 
+import ai.pharos.core.Console;
 import ai.pharos.core.PharosException;
+import ai.pharos.core.process.ProcessRunner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -22,9 +24,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The shipped images under {@code container-images/images/} against a real Docker engine: each is built with
- * {@code docker build --network host}, then its own spec must pass through {@link ImageTests}, and deliberately
- * wrong expectations must fail with the expected lines. Skipped (with the reason) without an engine or without the
- * {@code debian:trixie} base image.
+ * {@code docker build --network host} (the CLI, independent of the plugin's build path), then its own spec must pass
+ * through {@link ImageTests} and {@link DockerJavaEngine}, and deliberately wrong expectations must fail with the
+ * expected lines. Skipped (with the reason) without a docker CLI and engine, or without the {@code debian:trixie}
+ * base image.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerImagesDockerTest {
@@ -35,9 +38,9 @@ class ContainerImagesDockerTest {
 
     @BeforeAll
     static void buildImages() throws Exception {
-        Optional<String> why = DockerCliEngine.unavailable();
+        Optional<String> why = unavailable();
         assumeTrue(why.isEmpty(), () -> "Skipped: " + why.orElse(""));
-        try (DockerCliEngine engine = new DockerCliEngine()) {
+        try (Engine engine = engine()) {
             assumeTrue(engine.inspectImage(BASE).isPresent(),
                     "Skipped: base image " + BASE + " is not in the engine (bootstrap it first)");
             imagesDir = repoRoot().resolve("container-images").resolve("images");
@@ -50,11 +53,33 @@ class ContainerImagesDockerTest {
             for (Path dir : dirs) {
                 String name = dir.getFileName().toString();
                 String tag = "pharos-images-test/" + name + ":latest";
-                DockerCliEngine.docker(List.of("build", "--network", "host", "-t", tag, dir.toString()), l -> { });
+                List<String> log = new ArrayList<>();
+                ProcessRunner.Result r = ProcessRunner.run(List.of("docker", "build", "--network", "host", "-t", tag,
+                        dir.toString()), null, null, log::add, log::add);
+                assertEquals(0, r.exitCode(), () -> "docker build of " + dir + " failed:\n" + String.join("\n", log));
                 String id = engine.inspectImage(tag).orElseThrow().id();
                 BUILT.add(new BuiltImage(name, tag, List.of(tag), id, "test", dir.toString()));
             }
         }
+    }
+
+    /** Why the real-engine tests cannot run here, or empty. */
+    static Optional<String> unavailable() {
+        if (ProcessRunner.which("docker").isEmpty()) {
+            return Optional.of("no docker CLI on the PATH");
+        }
+        try {
+            List<String> err = new ArrayList<>();
+            ProcessRunner.Result r = ProcessRunner.run(List.of("docker", "version", "--format",
+                    "{{.Server.Version}}"), null, null, l -> { }, err::add);
+            return r.ok() ? Optional.empty() : Optional.of("docker engine not reachable: " + String.join(" ", err));
+        } catch (PharosException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    static Engine engine() throws PharosException {
+        return DockerJavaEngine.connect((String) null, Console.SILENT);
     }
 
     static Path repoRoot() {
@@ -74,7 +99,7 @@ class ContainerImagesDockerTest {
     @Order(1)
     void everyShippedImagePassesItsOwnSpec() throws Exception {
         RecordingConsole console = new RecordingConsole();
-        try (DockerCliEngine engine = new DockerCliEngine()) {
+        try (Engine engine = engine()) {
             List<ImageTests.Report> reports = ImageTests.testAll(engine, BUILT, ImageTests.DEFAULT_SPEC_FILE,
                     new ImageTests.Options("none", Duration.ofMinutes(5)), console);
             assertEquals(BUILT.size(), reports.size());
@@ -112,7 +137,7 @@ class ContainerImagesDockerTest {
                 }
                 """, "wrong-openmpi.json");
         ImageTests.Report report;
-        try (DockerCliEngine engine = new DockerCliEngine()) {
+        try (Engine engine = engine()) {
             report = ImageTests.run(engine, openmpi, wrong, new ImageTests.Options("none", Duration.ofMinutes(5)),
                     new RecordingConsole());
         }
@@ -141,7 +166,7 @@ class ContainerImagesDockerTest {
                 .resolve("image-test.json")).replace("dottie: 0\\\\.7390851332", "dottie: 0\\\\.5"));
         BuiltImage moved = new BuiltImage(py.name(), py.reference(), py.tags(), py.id(), py.fingerprint(),
                 dir.toString());
-        try (DockerCliEngine engine = new DockerCliEngine()) {
+        try (Engine engine = engine()) {
             PharosException e = assertThrows(PharosException.class, () -> ImageTests.testAll(engine, List.of(moved),
                     "image-test.json", ImageTests.Options.defaults(), new RecordingConsole()));
             String[] lines = e.getMessage().split("\n");
