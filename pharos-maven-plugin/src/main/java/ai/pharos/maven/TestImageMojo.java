@@ -46,6 +46,11 @@ public class TestImageMojo extends AbstractDockerMojo {
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     private File buildDirectory;
 
+    /** Where the JUnit XML reports go ({@code TEST-<image>.xml}, one per image), for CI servers. */
+    @Parameter(property = "pharos.testImage.reportsDirectory",
+            defaultValue = "${project.build.directory}/pharos/image-tests")
+    private File reportDirectory;
+
     /** Skip this goal. */
     @Parameter(property = "pharos.testImage.skip", defaultValue = "false")
     private boolean skipGoal;
@@ -104,7 +109,7 @@ public class TestImageMojo extends AbstractDockerMojo {
         List<BuiltImage> images = BuiltImage.readAll(buildDirectory.toPath(), only);
         ImageTests.Options options = new ImageTests.Options(network, Duration.ofSeconds(timeout));
         try (Engine engine = connect(console)) {
-            ImageTests.testAll(engine, images, spec, options, console);
+            ImageTests.testAll(engine, images, spec, options, reportDirectory.toPath(), console);
         }
     }
 }

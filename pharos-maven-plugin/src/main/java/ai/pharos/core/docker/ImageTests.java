@@ -352,6 +352,15 @@ public final class ImageTests {
      */
     public static List<Report> testAll(Engine engine, List<BuiltImage> images, String specFile, Options options,
                                        Console console) throws PharosException {
+        return testAll(engine, images, specFile, options, null, console);
+    }
+
+    /**
+     * As {@link #testAll(Engine, List, String, Options, Console)}, also writing a JUnit XML report per image to
+     * {@code reportDirectory} ({@code TEST-<name>.xml}, what CI servers display), when it is not null.
+     */
+    public static List<Report> testAll(Engine engine, List<BuiltImage> images, String specFile, Options options,
+                                       Path reportDirectory, Console console) throws PharosException {
         if (images.isEmpty()) {
             throw new PharosException("No built images to test (no records under target/pharos/images)", null,
                     "Run pharos:build-image first, in the same build (e.g. './mvnw verify').");
@@ -369,6 +378,9 @@ public final class ImageTests {
         int checks = 0;
         for (Map.Entry<BuiltImage, ImageTestSpec> e : specs.entrySet()) {
             Report report = run(engine, e.getKey(), e.getValue(), options, console);
+            if (reportDirectory != null) {
+                JUnitReport.write(report, reportDirectory);
+            }
             reports.add(report);
             checks += report.outcomes().size();
             failed.addAll(report.failureLines());
