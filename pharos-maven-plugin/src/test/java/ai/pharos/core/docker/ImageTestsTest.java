@@ -363,6 +363,9 @@ class ImageTestsTest {
         assertEquals(f + "has no checks", parseError("{\"schemaVersion\": \"2.0.0\"}"));
         assertEquals(f + "field 'metadataTest.labels[0].value' is missing",
                 parseError("{\"schemaVersion\": \"2.0.0\", \"metadataTest\": {\"labels\": [{\"key\": \"a\"}]}}"));
+        assertEquals(f + "is not valid JSON at line 2, column 77: Duplicate field 'exitCode'", parseError("""
+                {"schemaVersion": "2.0.0",
+                 "commandTests": [{"name": "a", "command": "true", "exitCode": 1, "exitCode": 2}]}"""));
         String syntax = parseError("{\"schemaVersion\": \"2.0.0\",\n  \"commandTests\": [ }");
         assertEquals(f + "is not valid JSON at line 2, column 21: Unexpected close marker '}': expected ']'", syntax);
     }
