@@ -409,26 +409,16 @@ public final class ImageTests {
             return report(image, outcomes, console);
         }
         Map<String, String> imageEnv = envMap(info.get().env());
-        ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "pharos-test-image");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            for (CommandTest c : spec.commandTests()) {
-                outcomes.add(log(console, commandTest(engine, runner, ref, c, spec.globalEnvVars(), imageEnv,
-                        options, console)));
+        for (CommandTest c : spec.commandTests()) {
+            outcomes.add(log(console, commandTest(engine, ref, c, spec.globalEnvVars(), imageEnv, options, console)));
+        }
+        if (!spec.fileExistenceTests().isEmpty()) {
+            for (Outcome o : fileExistenceTests(engine, ref, spec.fileExistenceTests(), options)) {
+                outcomes.add(log(console, o));
             }
-            if (!spec.fileExistenceTests().isEmpty()) {
-                for (Outcome o : fileExistenceTests(engine, runner, ref, spec.fileExistenceTests(), options)) {
-                    outcomes.add(log(console, o));
-                }
-            }
-            for (FileContentTest f : spec.fileContentTests()) {
-                outcomes.add(log(console, fileContentTest(engine, runner, ref, f, options)));
-            }
-        } finally {
-            runner.shutdownNow();
+        }
+        for (FileContentTest f : spec.fileContentTests()) {
+            outcomes.add(log(console, fileContentTest(engine, ref, f, options)));
         }
         if (spec.metadataTest() != null) {
             for (Outcome o : metadataTests(info.get(), spec.metadataTest())) {
@@ -463,12 +453,21 @@ public final class ImageTests {
     private record Ran(int exitCode, String stdout, String stderr, String error, Duration took) {
     }
 
-    private static Ran runContainer(Engine engine, ExecutorService runner, RunSpec spec, Options options)
-            throws PharosException {
+    /**
+     * Run one container on its own thread, so that a container outliving the timeout can be abandoned: the thread is
+     * interrupted (the engine then kills and removes the container) and later checks do not queue behind it.
+     */
+    private static Ran runContainer(Engine engine, RunSpec spec, Options options) throws PharosException {
         Capture out = new Capture();
         Capture err = new Capture();
         long start = System.nanoTime();
+        ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "pharos-test-image");
+            t.setDaemon(true);
+            return t;
+        });
         Future<Integer> future = runner.submit(() -> engine.run(spec, out, err));
+        runner.shutdown();
         try {
             Duration limit = options.timeout();
             int code = limit == null || limit.isZero() || limit.isNegative() ? future.get()
@@ -497,7 +496,7 @@ public final class ImageTests {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
-    private static Outcome commandTest(Engine engine, ExecutorService runner, String ref, CommandTest c,
+    private static Outcome commandTest(Engine engine, String ref, CommandTest c,
                                        List<EnvVar> global, Map<String, String> imageEnv, Options options,
                                        Console console) throws PharosException {
         String check = "command test '" + c.name() + "'";
@@ -510,7 +509,7 @@ public final class ImageTests {
         }
         RunSpec spec = new RunSpec(ref, c.args(), List.of(c.command()), null, env, List.of(), null,
                 options.networkMode(), List.of(), false);
-        Ran ran = runContainer(engine, runner, spec, options);
+        Ran ran = runContainer(engine, spec, options);
         if (console.isDebugEnabled()) {
             console.debug(check + " exit " + ran.exitCode() + ", stdout " + show(ran.stdout()) + ", stderr "
                     + show(ran.stderr()));
@@ -530,14 +529,14 @@ public final class ImageTests {
         return new Outcome(check, problems.isEmpty() ? null : String.join("; ", problems), ran.took());
     }
 
-    private static List<Outcome> fileExistenceTests(Engine engine, ExecutorService runner, String ref,
+    private static List<Outcome> fileExistenceTests(Engine engine, String ref,
                                                     List<FileExistenceTest> tests, Options options)
             throws PharosException {
         List<String> args = new ArrayList<>(List.of("-c", FILE_PROBE, "sh"));
         tests.forEach(t -> args.add(t.path()));
         RunSpec spec = new RunSpec(ref, args, List.of("/bin/sh"), null, Map.of(), List.of(), null,
                 options.networkMode(), List.of(), false);
-        Ran ran = runContainer(engine, runner, spec, options);
+        Ran ran = runContainer(engine, spec, options);
         List<String> lines = ran.stdout().isEmpty() ? List.of() : List.of(ran.stdout().split("\n", -1));
         List<Outcome> outcomes = new ArrayList<>();
         String probeFailure = null;
@@ -635,12 +634,12 @@ public final class ImageTests {
         return exec != 0 ? 'x' : '-';
     }
 
-    private static Outcome fileContentTest(Engine engine, ExecutorService runner, String ref, FileContentTest f,
+    private static Outcome fileContentTest(Engine engine, String ref, FileContentTest f,
                                            Options options) throws PharosException {
         String check = "file content test '" + f.name() + "' (" + f.path() + ")";
         RunSpec spec = new RunSpec(ref, List.of("--", f.path()), List.of("cat"), null, Map.of(), List.of(), null,
                 options.networkMode(), List.of(), false);
-        Ran ran = runContainer(engine, runner, spec, options);
+        Ran ran = runContainer(engine, spec, options);
         if (ran.error() != null) {
             return new Outcome(check, ran.error(), ran.took());
         }

@@ -257,6 +257,29 @@ class ImageTestsTest {
     }
 
     @Test
+    void aContainerIgnoringTheKillDoesNotHoldUpTheNextChecks() throws Exception {
+        ScriptedEngine engine = goodEngine();
+        ScriptedEngine.Runner good = engine.runner;
+        engine.runner = (spec, out, err) -> {
+            if (spec.entrypoint().get(0).equals("false")) {
+                long end = System.nanoTime() + 3_000_000_000L;
+                while (System.nanoTime() < end) {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException ignored) {
+                        // an engine call that does not react to the interrupt
+                    }
+                }
+            }
+            return good.run(spec, out, err);
+        };
+        ImageTests.Report report = ImageTests.run(engine, IMAGE, ImageTests.parse(SPEC, "s"),
+                new ImageTests.Options("none", Duration.ofMillis(500)), new RecordingConsole());
+        assertEquals(List.of("openmpi (pharos/openmpi:1.0): command test 'false fails': still running after 0.5 s "
+                + "(container killed; raise -Dpharos.testImage.timeout if this is expected)"), report.failureLines());
+    }
+
+    @Test
     void anImageMissingFromTheEngineFailsWithoutRunningContainers() throws Exception {
         ScriptedEngine engine = new ScriptedEngine();
         ImageTests.Report report = ImageTests.run(engine, IMAGE, ImageTests.parse(SPEC, "s"),
