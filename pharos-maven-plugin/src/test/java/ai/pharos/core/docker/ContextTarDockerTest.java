@@ -110,6 +110,102 @@ class ContextTarDockerTest {
         assertEquals(summary.copySet(), new TreeSet<>(listing(ours).keySet()));
     }
 
+    /**
+     * Differential check against the docker CLI on edge cases of the pattern language: suffix {@code **x},
+     * classes, escapes, nested exceptions re-excluded and re-included, {@code **}{@code /dir} with an exception
+     * below it, comments/BOM/CRLF/whitespace, leading {@code /} and {@code ./}, and a nested Dockerfile in an
+     * excluded directory named with {@code -f}.
+     */
+    @Test
+    void edgeCasesAgreeWithTheCli() throws Exception {
+        Path dir = tmp.resolve("edge");
+        ContextTarTest.write(dir, "docker/Dockerfile", "FROM " + BASE + "\nCOPY . /ctx\n");
+        ContextTarTest.write(dir, "docker/notes.txt", "x");
+        ContextTarTest.write(dir, ".dockerignore", "\uFEFF# comment\r\n"
+                + "  # not a comment\r\n"
+                + "   \t \n"
+                + "**foo\n"
+                + "[a-c]*.txt\n"
+                + "\\*.star\n"
+                + "  /anchored.txt  \n"
+                + "./dotted/../dotted/x\n"
+                + "tree\n"
+                + "!tree/b\n"
+                + "tree/b/c\n"
+                + "!tree/b/c/keep\n"
+                + "**/deepdir\n"
+                + "!x/y/deepdir/keep\n"
+                + "!/a-exception.txt\n"
+                + "docker\n");
+        for (String f : List.of("barfoo", "sub/foo", "sub/xfoo", "foo.txt", "a1.txt", "b2.txt", "d3.txt",
+                "sub/a1.txt", "*.star", "x.star", "anchored.txt", "sub/anchored.txt", "dotted/x", "dotted/y",
+                "tree/a", "tree/b/1", "tree/b/c/2", "tree/b/c/keep", "tree/b/c/keepnot", "x/y/deepdir/keep",
+                "x/y/deepdir/drop", "x/y/other", "deepdir/z", "a-exception.txt", "# not a comment",
+                "#real")) {
+            ContextTarTest.write(dir, f, f + "\n");
+        }
+        Path tarFile = tmp.resolve("edge.tar");
+        ContextTar.Summary summary;
+        try (OutputStream out = Files.newOutputStream(tarFile)) {
+            summary = ContextTar.write(dir, Path.of("docker/Dockerfile"), Instant.EPOCH, out);
+        }
+        String ours = "ctx-it:" + UUID.randomUUID().toString().substring(0, 12);
+        images.add(ours);
+        Out build;
+        try (InputStream in = Files.newInputStream(tarFile)) {
+            build = docker(List.of("build", "--network", "host", "-q", "-f", summary.dockerfile(), "-t", ours, "-"),
+                    in);
+        }
+        assertEquals(0, build.exitCode, build.text);
+        Map<String, String> seen = listing(ours);
+        // reviewed by hand: **foo is a plain suffix test (barfoo goes), [a-c] and \\* work, nested exceptions
+        // re-open tree/b and tree/b/c/keep only, **/deepdir keeps only the excepted file, the excluded docker/
+        // directory keeps its Dockerfile until the daemon drops it (the empty directory stays)
+        assertEquals(new TreeSet<>(List.of("#real", ".dockerignore", "a-exception.txt", "d3.txt", "docker", "dotted",
+                "dotted/y", "foo.txt", "sub", "sub/a1.txt", "sub/anchored.txt", "tree", "tree/b", "tree/b/1",
+                "tree/b/c", "tree/b/c/keep", "x", "x.star", "x/y", "x/y/deepdir", "x/y/deepdir/keep", "x/y/other")),
+                summary.copySet());
+        assertEquals(true, summary.sentPaths().contains("docker/Dockerfile"));
+        assertEquals(summary.copySet(), new TreeSet<>(seen.keySet()));
+
+        String ref = "ctx-ref:" + UUID.randomUUID().toString().substring(0, 12);
+        images.add(ref);
+        Out refBuild = docker(List.of("build", "--network", "host", "-q", "-f",
+                dir.resolve("docker/Dockerfile").toString(), "-t", ref, dir.toString()), null);
+        assertEquals(0, refBuild.exitCode, refBuild.text);
+        assertEquals(new TreeMap<>(listing(ref)), new TreeMap<>(seen), "the docker CLI sends a different context");
+    }
+
+    /** {@code *} excludes everything; Dockerfile and .dockerignore are still sent, and dropped by the daemon. */
+    @Test
+    void everythingExcluded() throws Exception {
+        Path dir = tmp.resolve("all");
+        ContextTarTest.write(dir, "Dockerfile", "FROM " + BASE + "\nCOPY . /ctx\n");
+        ContextTarTest.write(dir, ".dockerignore", "*\n");
+        ContextTarTest.write(dir, "a/b.txt", "x");
+        ContextTarTest.write(dir, "c.txt", "x");
+        Path tarFile = tmp.resolve("all.tar");
+        ContextTar.Summary summary;
+        try (OutputStream out = Files.newOutputStream(tarFile)) {
+            summary = ContextTar.write(dir, null, Instant.EPOCH, out);
+        }
+        assertEquals(List.of(".dockerignore", "Dockerfile"), summary.sentPaths());
+        assertEquals(new TreeSet<>(), summary.copySet());
+        String ours = "ctx-it:" + UUID.randomUUID().toString().substring(0, 12);
+        images.add(ours);
+        Out build;
+        try (InputStream in = Files.newInputStream(tarFile)) {
+            build = docker(List.of("build", "--network", "host", "-q", "-t", ours, "-"), in);
+        }
+        assertEquals(0, build.exitCode, build.text);
+        assertEquals(Map.of(), listing(ours));
+        String ref = "ctx-ref:" + UUID.randomUUID().toString().substring(0, 12);
+        images.add(ref);
+        Out refBuild = docker(List.of("build", "--network", "host", "-q", "-t", ref, dir.toString()), null);
+        assertEquals(0, refBuild.exitCode, refBuild.text);
+        assertEquals(Map.of(), listing(ref));
+    }
+
     /** path -> "type mode" of everything below /ctx in the image. */
     private Map<String, String> listing(String image) throws PharosException {
         Out out = docker(List.of("run", "--rm", "--network", "host", image, "find", "/ctx", "-mindepth", "1",
