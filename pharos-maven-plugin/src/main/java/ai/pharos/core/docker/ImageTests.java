@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -440,7 +441,7 @@ public final class ImageTests {
     }
 
     private static Outcome log(Console console, Outcome o) {
-        String took = o.took().isZero() ? "" : String.format(" (%.1f s)", o.took().toMillis() / 1000.0);
+        String took = o.took().isZero() ? "" : " (" + seconds1(o.took()) + ")";
         if (o.passed()) {
             console.info("  ok    " + o.check() + took);
         } else {
@@ -489,7 +490,11 @@ public final class ImageTests {
     }
 
     private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format("%.1f s", d.toMillis() / 1000.0);
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : seconds1(d);
+    }
+
+    private static String seconds1(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
     private static Duration since(long startNanos) {
