@@ -20,8 +20,9 @@ import java.util.Set;
  * Runs the container tests of the images {@code pharos:build-image} recorded under {@code target/pharos/images/}:
  * for each image, the spec {@code image-test.json} in its directory (Container Structure Test schema 2.0.0, JSON):
  * commands with expected exit code and output patterns, files that must or must not exist, file contents, ENV,
- * labels, ENTRYPOINT/CMD. Every check runs; the build fails listing each failed check on its own line.
- * Skipped with {@code -Dpharos.testImage.skip}, and, like Surefire and Failsafe, with {@code -DskipTests} or
+ * labels, ENTRYPOINT/CMD. Every check runs, in containers from the recorded image id; the build fails listing each
+ * failed check (image, check, what was seen). A JUnit XML report per image goes to
+ * {@code target/pharos/image-tests/TEST-<name>.xml} for CI servers. Skipped with {@code -Dpharos.testImage.skip}, and, like Surefire and Failsafe, with {@code -DskipTests} or
  * {@code -Dmaven.test.skip}.
  */
 @Mojo(name = "test-image", defaultPhase = LifecyclePhase.INTEGRATION_TEST, threadSafe = true)
