@@ -139,151 +139,29 @@ public final class ApptainerAdditions {
         return s.toString();
     }
 
-    private static final String SOURCE_ENV = """
-            for script in /.singularity.d/env/*.sh; do
-                if [ -f "$script" ]; then
-                    . "$script"
-                fi
-            done
-            """;
+    // Fixed scripts: Pharos' own, in src/main/resources/ai/pharos/core/sif (same behaviour as apptainer's).
+    static final String ACTION_EXEC = script("action-exec.sh");
+    static final String ACTION_RUN = script("action-run.sh");
+    static final String ACTION_SHELL = script("action-shell.sh");
+    static final String ACTION_START = script("action-start.sh");
+    static final String ACTION_TEST = script("action-test.sh");
+    static final String ENV_01_BASE = script("env-01-base.sh");
+    static final String ENV_90_ENVIRONMENT = script("env-90-environment.sh");
+    static final String ENV_95_APPS = script("env-95-apps.sh");
+    static final String ENV_99_BASE = script("env-99-base.sh");
+    static final String ENV_99_RUNTIMEVARS = script("env-99-runtimevars.sh");
+    static final String STARTSCRIPT = script("startscript.sh");
 
-    static final String ACTION_EXEC = "#!/bin/sh\n# apptainer exec: set up the environment, run the command.\n"
-            + SOURCE_ENV + "exec \"$@\"\n";
-
-    static final String ACTION_RUN = "#!/bin/sh\n# apptainer run: set up the environment, start the runscript.\n"
-            + SOURCE_ENV + """
-            if [ -n "${SINGULARITY_APPNAME:-}" ]; then
-                for candidate in "/scif/apps/${SINGULARITY_APPNAME}/scif/runscript" "/scif/apps/singularity/scif/runscript"; do
-                    if [ -x "$candidate" ]; then
-                        exec "$candidate" "$@"
-                    fi
-                done
-                echo "No Apptainer runscript for contained app: ${SINGULARITY_APPNAME}"
-                exit 1
-            fi
-            if [ -x /.singularity.d/runscript ]; then
-                exec /.singularity.d/runscript "$@"
-            fi
-            echo "No Apptainer runscript found, executing /bin/sh"
-            exec /bin/sh "$@"
-            """;
-
-    static final String ACTION_SHELL = "#!/bin/sh\n# apptainer shell: set up the environment, start a shell.\n"
-            + SOURCE_ENV + """
-            if [ -n "${SINGULARITY_SHELL:-}" ] && [ -x "$SINGULARITY_SHELL" ]; then
-                exec $SINGULARITY_SHELL "$@"
-                echo "ERROR: cannot run the shell set in \\$SINGULARITY_SHELL" 1>&2
-                exit 1
-            fi
-            if [ -x /bin/bash ]; then
-                SHELL=/bin/bash
-                PS1="Apptainer $APPTAINER_NAME:\\\\w> "
-                export SHELL PS1
-                exec /bin/bash --norc "$@"
-            fi
-            if [ -x /bin/sh ]; then
-                SHELL=/bin/sh
-                export SHELL
-                exec /bin/sh "$@"
-            fi
-            echo "ERROR: /bin/sh does not exist in container" 1>&2
-            exit 1
-            """;
-
-    static final String ACTION_START = "#!/bin/sh\n# apptainer instance start: tell PID 1 to go on, then run the "
-            + "startscript. Keep the kill line.\nkill -CONT 1\n" + SOURCE_ENV + """
-            if [ -x /.singularity.d/startscript ]; then
-                exec /.singularity.d/startscript
-            fi
-            """;
-
-    static final String ACTION_TEST = "#!/bin/sh\n# apptainer test: set up the environment, run the test script.\n"
-            + SOURCE_ENV + """
-            if [ -n "${SINGULARITY_APPNAME:-}" ]; then
-                for candidate in "/scif/apps/${SINGULARITY_APPNAME}/scif/test" "/scif/apps/singularity/scif/test"; do
-                    if [ -x "$candidate" ]; then
-                        exec "$candidate" "$@"
-                    fi
-                done
-                echo "No tests for contained app: ${SINGULARITY_APPNAME}"
-                exit 1
-            fi
-            if [ -x /.singularity.d/test ]; then
-                exec /.singularity.d/test "$@"
-            fi
-            echo "No test found in container, executing /bin/sh -c true"
-            exec /bin/sh -c true
-            """;
-
-    static final String ENV_01_BASE = "#!/bin/sh\n# Base environment: nothing to set for images converted from "
-            + "Docker.\n";
-
-    static final String ENV_90_ENVIRONMENT = "#!/bin/sh\n# Environment of the definition file's %environment "
-            + "section (none for a Docker source); add custom shell code below.\n";
-
-    static final String ENV_95_APPS = "#!/bin/sh\n# Environment of the SCIF app selected with --app.\n" + """
-            if [ -n "${SINGULARITY_APPNAME:-}" ]; then
-                export SINGULARITY_APPNAME
-                if [ ! -d "/scif/apps/${SINGULARITY_APPNAME}/" ]; then
-                    echo "Could not locate the container application: ${SINGULARITY_APPNAME}"
-                    exit 1
-                fi
-                SCIF_APPS="/scif/apps"
-                SCIF_APPROOT="/scif/apps/${SINGULARITY_APPNAME}"
-                export SCIF_APPROOT SCIF_APPS
-                PATH="/scif/apps/${SINGULARITY_APPNAME}:/scif/apps/singularity:$PATH"
-                if [ -d "/scif/apps/${SINGULARITY_APPNAME}/bin" ]; then
-                    PATH="/scif/apps/${SINGULARITY_APPNAME}/bin:$PATH"
-                elif [ -d "/scif/apps/singularity/bin" ]; then
-                    PATH="/scif/apps/singularity/bin:$PATH"
-                fi
-                if [ -d "/scif/apps/${SINGULARITY_APPNAME}/lib" ]; then
-                    LD_LIBRARY_PATH="/scif/apps/${SINGULARITY_APPNAME}/lib:$LD_LIBRARY_PATH"
-                    export LD_LIBRARY_PATH
-                elif [ -d "/scif/apps/singularity/lib" ]; then
-                    LD_LIBRARY_PATH="/scif/apps/singularity/lib:$LD_LIBRARY_PATH"
-                    export LD_LIBRARY_PATH
-                fi
-                for envfile in 01-base.sh 90-environment.sh; do
-                    if [ -f "/scif/apps/${SINGULARITY_APPNAME}/scif/env/$envfile" ]; then
-                        . "/scif/apps/${SINGULARITY_APPNAME}/scif/env/$envfile"
-                    elif [ -f "/scif/apps/singularity/scif/env/$envfile" ]; then
-                        . "/scif/apps/singularity/scif/env/$envfile"
-                    fi
-                done
-                export PATH
-            fi
-            """;
-
-    static final String ENV_99_BASE = "#!/bin/sh\n# Last words of the environment: container libraries and prompt.\n"
-            + """
-            if [ -z "${LD_LIBRARY_PATH:-}" ]; then
-                LD_LIBRARY_PATH="/.singularity.d/libs"
-            else
-                LD_LIBRARY_PATH="$LD_LIBRARY_PATH:/.singularity.d/libs"
-            fi
-            if [ -z "${PS1:-}" ]; then
-                PS1="Apptainer> "
-            fi
-            export LD_LIBRARY_PATH PS1
-            """;
-
-    static final String ENV_99_RUNTIMEVARS = "#!/bin/sh\n# PATH changes requested on the command line "
-            + "(--env PREPEND_PATH/APPEND_PATH/PATH).\n" + """
-            if [ -n "${SING_USER_DEFINED_PREPEND_PATH:-}" ]; then
-                PATH="${SING_USER_DEFINED_PREPEND_PATH}:${PATH}"
-            fi
-            if [ -n "${SING_USER_DEFINED_APPEND_PATH:-}" ]; then
-                PATH="${PATH}:${SING_USER_DEFINED_APPEND_PATH}"
-            fi
-            if [ -n "${SING_USER_DEFINED_PATH:-}" ]; then
-                PATH="${SING_USER_DEFINED_PATH}"
-            fi
-            unset SING_USER_DEFINED_PREPEND_PATH SING_USER_DEFINED_APPEND_PATH SING_USER_DEFINED_PATH
-            export PATH
-            """;
-
-    static final String STARTSCRIPT = "#!/bin/sh\n# Instance start script: none defined for this image.\n";
+    private static String script(String name) {
+        try (java.io.InputStream in = ApptainerAdditions.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /**
      * The labels apptainer records: the image's labels plus build labels (schema version, build date from
