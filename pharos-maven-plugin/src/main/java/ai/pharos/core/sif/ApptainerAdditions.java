@@ -177,8 +177,8 @@ public final class ApptainerAdditions {
         labels.put("org.label-schema.schema-version", "1.0");
         labels.put("org.opencontainers.image.created", t.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
                 .replace("+00:00", "Z"));
-        labels.put("org.label-schema.build-date", t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ROOT) + "_"
-                + t.getDayOfMonth() + "_" + t.getMonth().getDisplayName(TextStyle.FULL, Locale.ROOT) + "_"
+        labels.put("org.label-schema.build-date", t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + "_"
+                + t.getDayOfMonth() + "_" + t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + "_"
                 + t.getYear() + "_" + t.getHour() + ":" + t.getMinute() + ":" + t.getSecond() + "_UTC");
         labels.put("org.label-schema.usage.singularity.deffile.bootstrap", bootstrap);
         labels.put("org.label-schema.usage.singularity.deffile.from", from);
