@@ -29,6 +29,18 @@ public interface ImageSource {
         };
     }
 
+    /** A source for an image whose SIF is known to be up to date: saving it is an error. */
+    static ImageSource upToDateOnly(String reference, String imageId) {
+        return new ImageSource() {
+            @Override public String imageId() { return imageId; }
+            @Override public String reference() { return reference; }
+            @Override public void saveTo(Path target) throws PharosException {
+                throw new PharosException("Image " + reference + " must be saved but no engine is connected", null,
+                        "Run the build again (the SIF changed while converting).");
+            }
+        };
+    }
+
     /** An archive already on disk (copied, since the converter deletes its spool). */
     static ImageSource archive(Path archive, String reference, String imageId) {
         return new ImageSource() {

@@ -126,23 +126,43 @@ public final class SifConverter {
         return options.outputDirectory().resolve(options.name() + ".sif.json");
     }
 
+    /** The record of an up-to-date SIF for this image and these options, or null. */
+    private Map<String, Object> upToDateRecord(String imageId, String reference, Options options) {
+        Path sif = sifPath(options);
+        Path record = recordPath(options);
+        try {
+            if (Files.isRegularFile(sif) && Files.isRegularFile(record)) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> old = JSON.readValue(record.toFile(), Map.class);
+                if (fingerprint(imageId, reference, options).equals(old.get("inputs"))
+                        && Long.valueOf(Files.size(sif)).equals(asLong(old.get("size")))
+                        && Long.valueOf(Files.getLastModifiedTime(sif).toMillis()).equals(asLong(old.get("mtime")))) {
+                    return old;
+                }
+            }
+        } catch (IOException e) {
+            console.debug("Unreadable record " + record + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** Whether the SIF for this image id and these options exists and is up to date. */
+    public boolean isUpToDate(String imageId, String reference, Options options) {
+        return upToDateRecord(imageId, reference, options) != null;
+    }
+
     /** Convert {@code source}, or do nothing when its SIF is up to date. */
     public Result convert(ImageSource source, Options options) throws PharosException {
         Path sif = sifPath(options);
         Path record = recordPath(options);
-        Map<String, Object> fingerprint = fingerprint(source, options);
+        Map<String, Object> fingerprint = fingerprint(source.imageId(), source.reference(), options);
         try {
             Files.createDirectories(options.outputDirectory());
             removeStaleTemps(options);
-            if (Files.isRegularFile(sif) && Files.isRegularFile(record)) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> old = JSON.readValue(record.toFile(), Map.class);
-                Object inputs = old.get("inputs");
-                if (fingerprint.equals(inputs) && Long.valueOf(Files.size(sif)).equals(asLong(old.get("size")))
-                        && Long.valueOf(Files.getLastModifiedTime(sif).toMillis()).equals(asLong(old.get("mtime")))) {
-                    console.info(sif.getFileName() + " is up to date (image " + shortId(source.imageId()) + ")");
-                    return new Result(sif, true, String.valueOf(old.get("arch")), Files.size(sif));
-                }
+            Map<String, Object> old = upToDateRecord(source.imageId(), source.reference(), options);
+            if (old != null) {
+                console.info(sif.getFileName() + " is up to date (image " + shortId(source.imageId()) + ")");
+                return new Result(sif, true, String.valueOf(old.get("arch")), Files.size(sif));
             }
             Files.deleteIfExists(record);
         } catch (IOException e) {
@@ -323,11 +343,11 @@ public final class SifConverter {
         return Math.max(Math.max(created, rootfs.maxMtime()), 0);
     }
 
-    private Map<String, Object> fingerprint(ImageSource source, Options options) {
+    private static Map<String, Object> fingerprint(String imageId, String reference, Options options) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("format", FORMAT_VERSION);
-        f.put("imageId", source.imageId());
-        f.put("reference", source.reference());
+        f.put("imageId", imageId);
+        f.put("reference", reference);
         f.put("backend", options.backend().name());
         f.put("compression", options.compression().option());
         f.put("reproducible", options.reproducible());
@@ -348,12 +368,19 @@ public final class SifConverter {
         return s.length() > 12 ? s.substring(0, 12) : s;
     }
 
+    /** Leftovers of a killed run: our temp SIF, spool, record temp, and the engine's partial save. */
     private void removeStaleTemps(Options options) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(options.outputDirectory(),
-                "." + options.name() + ".{sif.tmp,image.tar.tmp,sif.json.tmp}")) {
+        String n = options.name();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(options.outputDirectory())) {
             for (Path p : ds) {
-                console.debug("Removing leftover " + p);
-                Files.deleteIfExists(p);
+                String f = p.getFileName().toString();
+                if (f.equals("." + n + ".sif.tmp") || f.equals("." + n + ".image.tar.tmp")
+                        || f.equals("." + n + ".sif.json.tmp")
+                        || (f.startsWith(".." + n + ".image.tar.tmp") && f.endsWith(".part"))
+                        || (f.startsWith(".pharos-layer-") && f.endsWith(".tar"))) {
+                    console.debug("Removing leftover " + p);
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }
