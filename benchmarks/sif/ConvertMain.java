@@ -1,6 +1,5 @@
 import ai.pharos.core.Console;
 import ai.pharos.core.sif.HostSquashfsTool;
-import ai.pharos.core.sif.ImageSource;
 import ai.pharos.core.sif.Mksquashfs;
 import ai.pharos.core.sif.SifConverter;
 
@@ -22,9 +21,8 @@ public class ConvertMain {
         SifConverter.Options o = SifConverter.Options.of(Path.of(args[1]), args[2])
                 .withCompression(Mksquashfs.Compression.parse(args.length > 4 ? args[4] : "gzip"));
         long t0 = System.nanoTime();
-        SifConverter.Result r = new SifConverter(console, HostSquashfsTool.find().orElseThrow())
-                .convertArchive(archive, args[3], o, Path.of(args[1]).resolve(args[2] + ".sif")) != null
-                ? null : null;
+        String arch = new SifConverter(console, HostSquashfsTool.find().orElseThrow())
+                .convertArchive(archive, args[3], o, Path.of(args[1]).resolve(args[2] + ".sif"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         long peak = 0;
         for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
@@ -32,6 +30,7 @@ public class ConvertMain {
                 peak += pool.getPeakUsage().getUsed();
             }
         }
+        System.out.println("arch=" + arch);
         System.out.println("native_ms=" + ms);
         System.out.println("peak_heap_bytes=" + peak);
     }
