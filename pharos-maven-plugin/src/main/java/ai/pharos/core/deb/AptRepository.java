@@ -187,8 +187,8 @@ public final class AptRepository {
             DebPackage b = packages.get(i);
             if (a.packageName().equals(b.packageName()) && a.version().equals(b.version())
                     && a.architecture().equals(b.architecture())) {
-                throw new PharosException("Two .debs are the same package " + a + ": " + a.file().getFileName()
-                        + " and " + b.file().getFileName(), "pharos.aptRepo.debDirectory",
+                throw new PharosException("Two .debs are the same package " + a.packageName() + " " + a.version() + " "
+                        + a.architecture() + ": " + a.file() + " and " + b.file(), "pharos.aptRepo.debDirectory",
                         "Remove one of them from the inputs.");
             }
         }

@@ -83,7 +83,7 @@ public final class DebReader {
                     control = parseControlTar(deb, name, bytes);
                 } else if (name.startsWith("data.tar")) {
                     if (controlMember == null) {
-                        throw malformed(deb, "data member '" + name + "' comes before any control.tar member");
+                        throw malformed(deb, "no control.tar member before '" + name + "' (missing control information)");
                     }
                     dataMember = name;
                     BoundedStream member = new BoundedStream(ar, entry.getLength());
