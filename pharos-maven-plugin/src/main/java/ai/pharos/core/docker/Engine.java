@@ -43,6 +43,15 @@ public interface Engine extends AutoCloseable {
      */
     int run(RunSpec spec, Consumer<String> stdout, Consumer<String> stderr) throws PharosException;
 
+    /**
+     * Run a container with stdin attached (an interactive shell): {@code stdin} is sent to the container, its output
+     * is copied to {@code stdout} unchanged. A TTY is allocated when {@link RunSpec#tty()} is set. Returns the exit code.
+     */
+    default int runInteractive(RunSpec spec, java.io.InputStream stdin, java.io.OutputStream stdout)
+            throws PharosException {
+        throw new UnsupportedOperationException("interactive runs are not supported by " + getClass().getName());
+    }
+
     @Override
     void close();
 }
