@@ -137,6 +137,9 @@ public final class BeegfsBuild {
 
         BeegfsSource source = BeegfsSource.resolve(r.source(), r.tag(), r.sha256(), work, console);
         console.info("BeeGFS source: " + source.location() + " (" + source.identity() + ")");
+        if (source.isFixture()) {
+            console.warn("BeeGFS source is the Pharos BeeGFS-shaped TEST FIXTURE, not BeeGFS: " + source.location());
+        }
         ImageInfo image = engine.inspectImage(r.image()).orElseThrow(() -> new PharosException(
                 "Dev image " + r.image() + " not found in the Docker engine", "pharos.beegfs.image",
                 "Build the dev container first (dev-container module, pharos:build-image) or name an existing image."));
@@ -170,7 +173,8 @@ public final class BeegfsBuild {
         if (r.environment() != null) {
             env.putAll(new TreeMap<>(r.environment()));
         }
-        RunSpec spec = new RunSpec(r.image(), List.of("sh", "-c", CONTAINER_SCRIPT, "pharos-beegfs"), List.of(),
+        // the image's entrypoint is bypassed: this step must start as root to install build dependencies
+        RunSpec spec = new RunSpec(r.image(), List.of("-c", CONTAINER_SCRIPT, "pharos-beegfs"), List.of("/bin/sh"),
                 "0:0", env, List.of(new RunSpec.Bind(work.toString(), "/build", false)), "/build/src",
                 r.networkMode() == null ? "host" : r.networkMode(), List.of(), false);
         Path outputLog = work.resolve("make-package-deb.log");

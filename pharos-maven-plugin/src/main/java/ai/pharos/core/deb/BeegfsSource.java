@@ -12,7 +12,6 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,6 +72,13 @@ public final class BeegfsSource {
     public String location() {
         return location;
     }
+
+    /** Whether this is the Pharos test fixture (its root holds a {@code PHAROS-BEEGFS-FIXTURE} marker). */
+    public boolean isFixture() {
+        return kind != Kind.TARBALL && Files.isRegularFile(tree.resolve(FIXTURE_MARKER));
+    }
+
+    public static final String FIXTURE_MARKER = "PHAROS-BEEGFS-FIXTURE";
 
     /** {@code git:<commit>}, {@code sha256:<hex>} or {@code tree:<hex>}. */
     public String identity() {
@@ -377,8 +383,4 @@ public final class BeegfsSource {
         }
     }
 
-    @SuppressWarnings("unused")
-    private static void discard(InputStream in) throws IOException {
-        in.transferTo(OutputStream.nullOutputStream());
-    }
 }

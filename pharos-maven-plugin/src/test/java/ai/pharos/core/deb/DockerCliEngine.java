@@ -107,6 +107,9 @@ class DockerCliEngine implements Engine {
         }
         if (spec.entrypoint() != null && !spec.entrypoint().isEmpty()) {
             cmd.add("--entrypoint=" + spec.entrypoint().get(0));
+            if (spec.entrypoint().size() > 1) {
+                throw new UnsupportedOperationException("multi-word entrypoint");
+            }
         }
         cmd.add(spec.image());
         cmd.addAll(spec.command());
