@@ -282,41 +282,19 @@ public final class BaseImage {
             return cached;
         }
         Instant t0 = Instant.now();
-        console.info("Building the base image from the Debian mirror " + req.mirror() + " (" + req.suite() + ") "
-                + req.root().describe());
+        Path stage0 = stage0(req, fp, console);
+        console.info("Installing GRUB inside the guest (first boot of the new disk, direct kernel boot)");
         Path tmpDir = tempDir(req.cacheRoot(), "mirror-" + fp);
         try {
-            Path script = tmpDir.resolve(SCRIPT);
-            Files.writeString(script, scriptText());
-            Path pub = tmpDir.resolve("authorized_keys");
-            Files.writeString(pub, req.key().publicKeyLine() + "\n");
-            int code = req.root().run(List.of("bash", script.toString(), req.suite(), req.mirror(),
-                            Integer.toString(req.sizeMiB()), pub.toString(), tmpDir.toString()), List.of(tmpDir),
-                    Map.of("SOURCE_DATE_EPOCH", "1767225600"), line -> {
-                        if (line.startsWith("pharos-base:") || line.startsWith("E:") || line.startsWith("W:")) {
-                            console.info(line);
-                        } else {
-                            console.debug(line);
-                        }
-                    });
-            if (code != 0) {
-                throw new PharosException("Building the base image from " + req.mirror() + " failed (exit " + code
-                        + ")", "pharos.base.mirror", "Check that the mirror is reachable and serves " + req.suite()
-                        + "; rerun with -X for debootstrap's output.");
-            }
-            console.info("Base root filesystem written in " + Duration.between(t0, Instant.now()).toSeconds()
-                    + " s; installing GRUB inside the guest (first boot, direct kernel boot)");
-            installGrub(req, tmpDir, console);
             Path disk = tmpDir.resolve(DISK);
-            Files.move(tmpDir.resolve("stage0.qcow2"), disk);
-            Files.deleteIfExists(tmpDir.resolve("vmlinuz"));
-            Files.deleteIfExists(tmpDir.resolve("initrd.img"));
-            Files.deleteIfExists(script);
-            Files.deleteIfExists(pub);
+            Files.copy(stage0.resolve("stage0.qcow2"), disk);
+            installGrub(req, stage0, disk, tmpDir, console);
             Base base = new Base(dir.resolve(DISK).toString(), Fingerprint.sha256(disk), "mirror",
                     req.mirror() + " " + req.suite(), null, true, fp, Instant.now().toString());
             base.write(tmpDir.resolve(RECORD));
+            Files.copy(stage0.resolve("packages.txt"), tmpDir.resolve("packages.txt"));
             publish(tmpDir, dir);
+            BaseImage.deleteTree(stage0);
             console.info("Base image: built from the Debian mirror " + req.mirror() + " in "
                     + Duration.between(t0, Instant.now()).toSeconds() + " s: " + base.disk());
             return base;
@@ -328,11 +306,66 @@ public final class BaseImage {
         }
     }
 
-    private static void installGrub(Request req, Path dir, Console console) throws PharosException, IOException {
-        String uuid = Files.readString(dir.resolve("root-uuid")).strip();
-        QemuVm.Spec spec = new QemuVm.Spec(dir.resolve("stage0.qcow2"), false, req.accelerator(), 2, 1024,
-                dir.resolve("vmlinuz"), dir.resolve("initrd.img"),
-                "root=UUID=" + uuid + " rw console=ttyS0,115200", null, false, dir.resolve("console.log"));
+    /**
+     * The root filesystem on a partitioned disk, not yet bootable by itself, plus its kernel and initrd: kept (as
+     * {@code stage0-<fingerprint>}) until the GRUB step succeeded, so a failed or interrupted first boot does not
+     * redo debootstrap.
+     */
+    private static Path stage0(Request req, String fp, Console console) throws PharosException {
+        Path dir = req.cacheRoot().resolve("base").resolve("stage0-" + fp);
+        if (Files.isRegularFile(dir.resolve("stage0.qcow2")) && Files.isRegularFile(dir.resolve("root-uuid"))) {
+            console.info("Reusing the root filesystem disk built earlier: " + dir);
+            return dir;
+        }
+        Instant t0 = Instant.now();
+        console.info("Building the base image from the Debian mirror " + req.mirror() + " (" + req.suite() + ") "
+                + req.root().describe());
+        Path tmpDir = tempDir(req.cacheRoot(), "stage0-" + fp);
+        try {
+            Path script = tmpDir.resolve(SCRIPT);
+            Files.writeString(script, scriptText());
+            Path pub = tmpDir.resolve("authorized_keys");
+            Files.writeString(pub, req.key().publicKeyLine() + "\n");
+            List<String> tail = new java.util.ArrayList<>();
+            int code = req.root().run(List.of("bash", script.toString(), req.suite(), req.mirror(),
+                            Integer.toString(req.sizeMiB()), pub.toString(), tmpDir.toString()), List.of(tmpDir),
+                    Map.of("SOURCE_DATE_EPOCH", "1767225600"), line -> {
+                        synchronized (tail) {
+                            tail.add(line);
+                            if (tail.size() > 6) {
+                                tail.remove(0);
+                            }
+                        }
+                        if (line.startsWith("pharos-base:") || line.startsWith("E:") || line.startsWith("W:")) {
+                            console.info(line);
+                        } else {
+                            console.debug(line);
+                        }
+                    });
+            if (code != 0) {
+                throw new PharosException("Building the base image from " + req.mirror() + " failed (exit " + code
+                        + "): " + String.join(" | ", tail), "pharos.base.mirror", "Check that the mirror is reachable"
+                        + " and serves " + req.suite() + "; rerun with -X for debootstrap's output.");
+            }
+            Files.delete(script);
+            Files.delete(pub);
+            publish(tmpDir, dir);
+            console.info("Base root filesystem written in " + Duration.between(t0, Instant.now()).toSeconds() + " s");
+            return dir;
+        } catch (IOException e) {
+            throw new PharosException("Cannot write the base image in " + tmpDir + ": " + e.getMessage(),
+                    "pharos.cacheDirectory", "Check free space and permissions of the cache directory.", e);
+        } finally {
+            deleteTree(tmpDir);
+        }
+    }
+
+    private static void installGrub(Request req, Path stage0, Path disk, Path work, Console console)
+            throws PharosException, IOException {
+        String uuid = Files.readString(stage0.resolve("root-uuid")).strip();
+        QemuVm.Spec spec = new QemuVm.Spec(disk, false, req.accelerator(), 2, 1024,
+                stage0.resolve("vmlinuz"), stage0.resolve("initrd.img"),
+                "root=UUID=" + uuid + " rw console=ttyS0,115200", null, false, work.resolve("console.log"));
         try (QemuVm vm = QemuVm.start(spec, req.key().privateKey(), "debian", console)) {
             vm.waitForSsh(Duration.ofMinutes(10));
             String out = vm.sshOutput("set -e; sudo grub-install --target=i386-pc /dev/vda 2>&1;"
@@ -340,8 +373,8 @@ public final class BaseImage {
             out.lines().forEach(l -> console.debug("guest: " + l));
             vm.shutdown(Duration.ofMinutes(2));
         }
-        Files.deleteIfExists(dir.resolve("console.log"));
-        Files.deleteIfExists(dir.resolve("console.log.qemu"));
+        Files.deleteIfExists(work.resolve("console.log"));
+        Files.deleteIfExists(work.resolve("console.log.qemu"));
     }
 
     // ---------------------------------------------------------------- files

@@ -81,19 +81,28 @@ public interface PackerTool {
             // Ctrl-C / kill of Maven: ask Packer to stop (it then stops qemu and removes its output directory).
             Thread hook = new Thread(() -> stopGracefully(p), "pharos-packer-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    out.accept(line);
+            Thread pump = new Thread(() -> {
+                try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        out.accept(line);
+                    }
+                } catch (IOException ignored) {
+                    // the stream closes with the process
                 }
-                return p.waitFor();
-            } catch (IOException e) {
-                throw new PharosException("Lost Packer's output: " + e.getMessage(), null, null, e);
+            }, "pharos-packer-output");
+            pump.setDaemon(true);
+            pump.start();
+            try {
+                int code = p.waitFor();
+                pump.join();
+                return code;
             } catch (InterruptedException e) {
                 stopGracefully(p);
                 Thread.currentThread().interrupt();
-                throw new PharosException("Packer was interrupted", null, null, e);
+                throw new PharosException("Packer was interrupted; it stopped its VM and removed its output", null,
+                        null, e);
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);

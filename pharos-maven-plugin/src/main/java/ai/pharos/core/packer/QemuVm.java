@@ -153,8 +153,11 @@ public final class QemuVm implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         ProcessRunner.Result r = ssh(List.of(remote), l -> sb.append(l).append('\n'), timeout);
         if (!r.ok()) {
+            List<String> out = sb.toString().lines().toList();
+            List<String> tail = new ArrayList<>(out.subList(Math.max(0, out.size() - 8), out.size()));
+            tail.addAll(r.stderrTail());
             throw new PharosException("Command failed in the VM (exit " + r.exitCode() + "): " + remote + ": "
-                    + String.join(" | ", r.stderrTail()), null, null);
+                    + String.join(" | ", tail), null, null);
         }
         return sb.toString();
     }
