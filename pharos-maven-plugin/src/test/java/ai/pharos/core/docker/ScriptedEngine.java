@@ -45,7 +45,7 @@ final class ScriptedEngine implements Engine {
     }
 
     @Override
-    public String importImage(Path rootfsTar, String reference, Map<String, String> labels,
+    public String importImage(java.nio.file.Path rootfsTar, String reference, java.util.Map<String, String> labels,
                               java.time.Instant created, Consumer<String> log) {
         throw new UnsupportedOperationException();
     }

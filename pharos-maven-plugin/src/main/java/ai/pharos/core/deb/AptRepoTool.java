@@ -1,0 +1,37 @@
+package ai.pharos.core.deb;
+
+import ai.pharos.core.Console;
+import ai.pharos.core.PharosException;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * Command-line entry to {@link AptRepository} (what {@code pharos:apt-repo} runs), for scripts and the benchmark:
+ * {@code java -cp … ai.pharos.core.deb.AptRepoTool <deb directory> <repository directory> [threads]}. The Release
+ * date is {@code SOURCE_DATE_EPOCH} when set, else 1970-01-01T00:00:01Z (deterministic either way).
+ */
+public final class AptRepoTool {
+    private AptRepoTool() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length < 2) {
+            System.err.println("usage: AptRepoTool <deb directory> <repository directory> [threads]");
+            System.exit(2);
+        }
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
+        String epoch = System.getenv("SOURCE_DATE_EPOCH");
+        Instant date = Instant.ofEpochSecond(epoch == null || epoch.isBlank() ? 1 : Long.parseLong(epoch.strip()));
+        try {
+            AptRepository.Result r = AptRepository.write(new AptRepository.Request(
+                    AptRepository.debsIn(Path.of(args[0])), Path.of(args[1]), date, "Pharos", "Pharos", null,
+                    threads), Console.SILENT);
+            System.out.println(r.packages().size() + " packages indexed in " + r.directory()
+                    + (r.upToDate() ? " (up to date)" : ""));
+        } catch (PharosException e) {
+            System.err.println(e.getMessage() + (e.fix() == null ? "" : " Fix: " + e.fix()));
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package ai.pharos.core.deb;
+
+import ai.pharos.core.PharosException;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Reads {@code .deb} files natively (deb(5)): an {@code ar} archive whose first member is {@code debian-binary}
+ * ({@code 2.x}), then {@code control.tar} (uncompressed, {@code .gz}, {@code .xz} or {@code .zst}), then
+ * {@code data.tar.*}. The file is read once: its MD5/SHA-1/SHA-256 are computed while the control member is parsed.
+ * Every defect is reported as a {@link PharosException} naming the file and what is wrong, on one line.
+ */
+public final class DebReader {
+    private static final int MAX_CONTROL = 16 * 1024 * 1024;
+
+    private DebReader() {
+    }
+
+    /** Read a .deb: digests, control paragraph, member names; verifies the ar framing to the last byte. */
+    public static DebPackage read(Path deb) throws PharosException {
+        return read(deb, false);
+    }
+
+    /**
+     * As {@link #read(Path)}; with {@code verifyData} also decompresses {@code data.tar.*} and walks its entries, so
+     * a corrupt payload is caught before the package is trusted.
+     */
+    public static DebPackage read(Path deb, boolean verifyData) throws PharosException {
+        MessageDigest md5 = digest("MD5");
+        MessageDigest sha1 = digest("SHA-1");
+        MessageDigest sha256 = digest("SHA-256");
+        long size;
+        try {
+            size = Files.size(deb);
+        } catch (IOException e) {
+            throw malformed(deb, "cannot be read (" + e.getMessage() + ")");
+        }
+        String controlMember = null;
+        String dataMember = null;
+        DebControl control = null;
+        try (InputStream file = Files.newInputStream(deb);
+             DigestingStream digesting = new DigestingStream(new BufferedInputStream(file, 1 << 16), md5, sha1,
+                     sha256)) {
+            byte[] magic = digesting.readNBytes(8);
+            if (magic.length < 8 || !new String(magic, StandardCharsets.US_ASCII).equals("!<arch>\n")) {
+                throw malformed(deb, "not an ar archive (no '!<arch>' magic)");
+            }
+            ArArchiveInputStream ar = new ArArchiveInputStream(new PrefixedStream(magic, digesting));
+            int index = 0;
+            ArArchiveEntry entry;
+            while ((entry = nextEntry(ar, deb)) != null) {
+                String name = entry.getName();
+                if (index == 0) {
+                    if (!name.equals("debian-binary")) {
+                        throw malformed(deb, "first ar member is '" + name + "', not 'debian-binary'");
+                    }
+                    String v = new String(readMember(ar, entry, deb, 64), StandardCharsets.US_ASCII);
+                    if (!v.startsWith("2.")) {
+                        throw malformed(deb, "unsupported format version '" + v.strip() + "' in debian-binary");
+                    }
+                } else if (name.startsWith("control.tar")) {
+                    controlMember = name;
+                    byte[] bytes = readMember(ar, entry, deb, MAX_CONTROL);
+                    control = parseControlTar(deb, name, bytes);
+                } else if (name.startsWith("data.tar")) {
+                    if (controlMember == null) {
+                        throw malformed(deb, "no control.tar member before '" + name + "' (missing control information)");
+                    }
+                    dataMember = name;
+                    BoundedStream member = new BoundedStream(ar, entry.getLength());
+                    if (verifyData) {
+                        verifyDataTar(deb, name, member);
+                    }
+                    drain(member, entry, deb);
+                } else {
+                    drain(new BoundedStream(ar, entry.getLength()), entry, deb);
+                }
+                index++;
+            }
+            digesting.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw malformed(deb, "unreadable (" + oneLine(e) + ")");
+        }
+        if (controlMember == null) {
+            throw malformed(deb, "no control.tar member (missing control information)");
+        }
+        if (dataMember == null) {
+            throw malformed(deb, "no data.tar member");
+        }
+        for (String field : List.of("Package", "Version", "Architecture")) {
+            String value = control.get(field);
+            if (value == null || value.isBlank()) {
+                throw malformed(deb, "control file has no " + field + " field");
+            }
+        }
+        HexFormat hex = HexFormat.of();
+        return new DebPackage(deb, size, hex.formatHex(md5.digest()), hex.formatHex(sha1.digest()),
+                hex.formatHex(sha256.digest()), control, controlMember, dataMember);
+    }
+
+    private static ArArchiveEntry nextEntry(ArArchiveInputStream ar, Path deb) throws PharosException {
+        try {
+            return ar.getNextEntry();
+        } catch (IOException e) {
+            throw malformed(deb, "truncated or corrupt ar member header (" + oneLine(e) + ")");
+        }
+    }
+
+    private static byte[] readMember(ArArchiveInputStream ar, ArArchiveEntry entry, Path deb, int max)
+            throws PharosException, IOException {
+        if (entry.getLength() > max) {
+            throw malformed(deb, "member '" + entry.getName() + "' is implausibly large (" + entry.getLength()
+                    + " bytes)");
+        }
+        byte[] bytes = ar.readNBytes((int) entry.getLength());
+        if (bytes.length != entry.getLength()) {
+            throw malformed(deb, "truncated: member '" + entry.getName() + "' has " + bytes.length + " of "
+                    + entry.getLength() + " bytes");
+        }
+        return bytes;
+    }
+
+    private static void drain(BoundedStream member, ArArchiveEntry entry, Path deb)
+            throws PharosException, IOException {
+        member.transferTo(OutputStream.nullOutputStream());
+        if (member.left > 0) {
+            throw malformed(deb, "truncated: member '" + entry.getName() + "' has " + (entry.getLength() - member.left)
+                    + " of " + entry.getLength() + " bytes");
+        }
+    }
+
+    private static DebControl parseControlTar(Path deb, String member, byte[] bytes) throws PharosException {
+        try (InputStream decompressed = decompress(deb, member, new ByteArrayInputStream(bytes));
+             TarArchiveInputStream tar = new TarArchiveInputStream(decompressed)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                String name = e.getName();
+                if (name.startsWith("./")) {
+                    name = name.substring(2);
+                }
+                if (name.equals("control") && e.isFile()) {
+                    String text = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                    try {
+                        return DebControl.parse(text);
+                    } catch (IllegalArgumentException bad) {
+                        throw malformed(deb, "control file is not valid deb822: " + bad.getMessage());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw malformed(deb, "member '" + member + "' is not a readable tar (" + oneLine(e) + ")");
+        }
+        throw malformed(deb, "member '" + member + "' has no 'control' file (missing control information)");
+    }
+
+    private static void verifyDataTar(Path deb, String member, InputStream raw) throws PharosException {
+        try (InputStream decompressed = decompress(deb, member, raw);
+             TarArchiveInputStream tar = new TarArchiveInputStream(decompressed)) {
+            while (tar.getNextEntry() != null) {
+                tar.transferTo(OutputStream.nullOutputStream());
+            }
+        } catch (IOException e) {
+            throw malformed(deb, "member '" + member + "' is corrupt (" + oneLine(e) + ")");
+        }
+    }
+
+    private static InputStream decompress(Path deb, String member, InputStream in) throws PharosException,
+            IOException {
+        if (member.endsWith(".tar")) {
+            return in;
+        }
+        if (member.endsWith(".gz")) {
+            return new GzipCompressorInputStream(in);
+        }
+        if (member.endsWith(".xz")) {
+            return new XZCompressorInputStream(in);
+        }
+        if (member.endsWith(".zst")) {
+            return new ZstdCompressorInputStream(in);
+        }
+        throw malformed(deb, "member '" + member + "' uses an unsupported compression (supported: none, gz, xz, zst)");
+    }
+
+    private static MessageDigest digest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(algorithm + " missing from the JDK", e);
+        }
+    }
+
+    static PharosException malformed(Path deb, String what) {
+        return new PharosException("Malformed .deb " + deb.getFileName() + ": " + what + " (" + deb + ")", null,
+                "Rebuild or re-download the package; remove it from the inputs if it does not belong there.");
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /** Updates digests with every byte that passes through; this is what makes one read of the file enough. */
+    private static final class DigestingStream extends InputStream {
+        private final InputStream in;
+        private final MessageDigest[] digests;
+
+        DigestingStream(InputStream in, MessageDigest... digests) {
+            this.in = in;
+            this.digests = digests;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                for (MessageDigest d : digests) {
+                    d.update((byte) b);
+                }
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = in.read(buf, off, len);
+            if (n > 0) {
+                for (MessageDigest d : digests) {
+                    d.update(buf, off, n);
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** Re-serves bytes already read (the magic) before the rest of the stream. */
+    private static final class PrefixedStream extends InputStream {
+        private final byte[] prefix;
+        private int pos;
+        private final InputStream rest;
+
+        PrefixedStream(byte[] prefix, InputStream rest) {
+            this.prefix = prefix;
+            this.rest = rest;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return pos < prefix.length ? prefix[pos++] & 0xff : rest.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pos < prefix.length) {
+                int n = Math.min(len, prefix.length - pos);
+                System.arraycopy(prefix, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+            return rest.read(b, off, len);
+        }
+    }
+
+    /** A view of at most {@code limit} bytes that does not close the underlying stream. */
+    private static final class BoundedStream extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        BoundedStream(InputStream in, long limit) {
+            this.in = in;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
