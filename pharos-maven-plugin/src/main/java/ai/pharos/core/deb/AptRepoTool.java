@@ -23,12 +23,13 @@ public final class AptRepoTool {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
         String epoch = System.getenv("SOURCE_DATE_EPOCH");
         Instant date = Instant.ofEpochSecond(epoch == null || epoch.isBlank() ? 1 : Long.parseLong(epoch.strip()));
+        long start = System.nanoTime();
         try {
             AptRepository.Result r = AptRepository.write(new AptRepository.Request(
                     AptRepository.debsIn(Path.of(args[0])), Path.of(args[1]), date, "Pharos", "Pharos", null,
                     threads), Console.SILENT);
-            System.out.println(r.packages().size() + " packages indexed in " + r.directory()
-                    + (r.upToDate() ? " (up to date)" : ""));
+            System.out.printf("%d packages indexed in %s%s in %.3f s%n", r.packages().size(), r.directory(),
+                    r.upToDate() ? " (up to date)" : "", (System.nanoTime() - start) / 1e9);
         } catch (PharosException e) {
             System.err.println(e.getMessage() + (e.fix() == null ? "" : " Fix: " + e.fix()));
             System.exit(1);

@@ -275,6 +275,7 @@ public final class BeegfsBuild {
             "uid=${PHAROS_USER%%:*}; gid=${PHAROS_USER##*:}",
             "set -- make package-deb PACKAGE_DIR=/build/pkg \"DEBUILD_OPTS=-j$N\" \"BEEGFS_VERSION=$PHAROS_VERSION\"",
             "if [ \"$uid\" != 0 ]; then",
+            "  [ \"$(stat -c %u:%g /build)\" = \"$uid:$gid\" ] || chown -R \"$uid:$gid\" /build",
             "  exec setpriv --reuid=\"$uid\" --regid=\"$gid\" --clear-groups \"$@\"",
             "fi",
             "exec \"$@\"");
@@ -452,7 +453,7 @@ public final class BeegfsBuild {
             List<DebPackage> out = new ArrayList<>();
             for (DebPackage d : read) {
                 Path moved = debs.resolve(d.file().getFileName());
-                out.add(new DebPackage(moved, d.size(), d.md5(), d.sha1(), d.sha256(), d.control(),
+                out.add(new DebPackage(moved, d.size(), d.md5(), d.sha256(), d.control(),
                         d.controlMember(), d.dataMember()));
             }
             return out;
