@@ -6,7 +6,8 @@ import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.tukaani.xz.BasicArrayCache;
+import org.tukaani.xz.XZInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 import java.io.BufferedInputStream;
@@ -124,8 +125,8 @@ public final class DebReader {
 
     /** MD5 and SHA-256 of the whole file, read once in large blocks. */
     static String[] digest(Path file) throws IOException {
-        MessageDigest md5 = digest("MD5");
-        MessageDigest sha256 = digest("SHA-256");
+        MessageDigest md5 = copy(MD5);
+        MessageDigest sha256 = copy(SHA256);
         byte[] buf = BUFFER.get();
         try (FileChannel ch = FileChannel.open(file)) {
             ByteBuffer bb = ByteBuffer.wrap(buf);
@@ -139,6 +140,17 @@ public final class DebReader {
         }
         HexFormat hex = HexFormat.of();
         return new String[] {hex.formatHex(md5.digest()), hex.formatHex(sha256.digest())};
+    }
+
+    private static final MessageDigest MD5 = digest("MD5");
+    private static final MessageDigest SHA256 = digest("SHA-256");
+
+    private static MessageDigest copy(MessageDigest prototype) {
+        try {
+            return (MessageDigest) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            return digest(prototype.getAlgorithm());
+        }
     }
 
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 20]);
@@ -218,7 +230,8 @@ public final class DebReader {
             return new GzipCompressorInputStream(in);
         }
         if (member.endsWith(".xz")) {
-            return new XZCompressorInputStream(in);
+            // dpkg-deb's default xz level has an 8 MiB dictionary: reuse the decoder's arrays across packages
+            return new XZInputStream(in, -1, BasicArrayCache.getInstance());
         }
         if (member.endsWith(".zst")) {
             return new ZstdCompressorInputStream(in);
