@@ -233,6 +233,33 @@ class BeegfsBuildDockerTest {
         assertEquals(List.of(), debFiles());
     }
 
+    @Test
+    @Order(8)
+    void fixtureMakefileKeepsBeegfsPreconditions() throws Exception {
+        // the fixture itself, without Pharos in front: '_' rejected, no version without git, existing PACKAGE_DIR
+        Path tree = out.resolve("direct/src");
+        AptRepository.deleteTree(out.resolve("direct"));
+        BeegfsSource.copyTree(fixture, tree);
+        Files.createDirectories(out.resolve("direct/existing"));
+        DockerCliEngine engine = new DockerCliEngine();
+        String[][] cases = {
+            {"BEEGFS_VERSION=8.3_1", "PACKAGE_DIR=/build/pkg",
+                "error: BEEGFS_VERSION 8.3_1 contains '_', which is not allowed"},
+            {"PACKAGE_DIR=/build/pkg", "DEBUILD_OPTS=-j2",
+                "error: cannot determine the version (git describe failed); set BEEGFS_VERSION"},
+            {"BEEGFS_VERSION=8.3.1", "PACKAGE_DIR=/build/existing",
+                "error: PACKAGE_DIR /build/existing already exists, refusing to overwrite it"}};
+        for (String[] c : cases) {
+            List<String> lines = new ArrayList<>();
+            int exit = engine.run(new RunSpec(IMAGE, List.of("make", "-s", "package-deb", c[0], c[1]), null, null,
+                    Map.of(), List.of(new RunSpec.Bind(out.resolve("direct").toString(), "/build", false)),
+                    "/build/src", "host", List.of(), false), lines::add, lines::add);
+            assertEquals(2, exit, String.join("\n", lines));
+            assertTrue(lines.contains(c[2]), c[2] + " in " + lines);
+        }
+        assertFalse(Files.exists(out.resolve("direct/pkg")), "nothing was started");
+    }
+
     static Console recording(List<String> lines) {
         return new Console() {
             @Override public void debug(String message) { }
