@@ -77,11 +77,13 @@ public final class BeegfsBuild {
      * @param workDirectory    where source copies, clones, downloads, PACKAGE_DIR and the fingerprint live
      * @param debDirectory     where the verified .debs are collected
      * @param networkMode      container network mode (for apt-get)
+     * @param derivedOutputs   outputs made from the packages (the apt repository): deleted with them when a rebuild
+     *                         starts, so a failed build leaves nothing built from the old packages either
      */
     public record Request(String source, String tag, String sha256, String version, Integer buildNumber, String epoch,
                           int jobs, String image, String user, List<String> packages, List<String> extraBuildDepends,
                           Map<String, String> environment, Path workDirectory, Path debDirectory,
-                          String networkMode) {
+                          String networkMode, List<Path> derivedOutputs) {
     }
 
     /** The collected packages, sorted by file name; {@code upToDate} when nothing was built. */
@@ -156,6 +158,9 @@ public final class BeegfsBuild {
         // Nothing from an earlier build may be trusted from here on.
         delete(fingerprintFile);
         AptRepository.deleteTree(debs);
+        if (r.derivedOutputs() != null) {
+            r.derivedOutputs().forEach(AptRepository::deleteTree);
+        }
         Path src = work.resolve("src");
         Path pkg = work.resolve("pkg");
         AptRepository.deleteTree(src);

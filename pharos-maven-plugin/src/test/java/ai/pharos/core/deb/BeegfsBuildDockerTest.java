@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BeegfsBuildDockerTest {
     static final String BASE = "debian:trixie";
-    static final String IMAGE = "pharos-deb-buildenv:test";
+    /** Tagged with a hash of its Dockerfile, so a changed Dockerfile is never served by a stale image. */
+    static String IMAGE;
     static Path repoRoot;
     static Path fixture;
     static Path out;
@@ -46,8 +47,10 @@ class BeegfsBuildDockerTest {
         assumeTrue(Files.isDirectory(fixture), "BeeGFS fixture not found at " + fixture);
         assumeTrue(DockerCliEngine.available(), "no Docker engine reachable through the docker CLI");
         assumeTrue(DockerCliEngine.hasImage(BASE), "base image " + BASE + " is not in the local engine");
+        Path ctx = repoRoot.resolve("pharos-maven-plugin/src/test/resources/deb-buildenv");
+        IMAGE = "pharos-deb-buildenv:" + BeegfsSource.sha256Hex(Files.readAllBytes(ctx.resolve("Dockerfile")))
+                .substring(0, 12);
         if (!DockerCliEngine.hasImage(IMAGE)) {
-            Path ctx = repoRoot.resolve("pharos-maven-plugin/src/test/resources/deb-buildenv");
             var r = ProcessRunner.run(List.of("docker", "build", "--network", "host", "-t", IMAGE, ctx.toString()),
                     null, Map.of(), l -> { }, l -> { });
             assumeTrue(r.ok(), "cannot build " + IMAGE + ": " + String.join(" ", r.stderrTail()));
@@ -74,7 +77,8 @@ class BeegfsBuildDockerTest {
     static BeegfsBuild.Request request(String source, String version, Integer buildNumber, int jobs,
                                        Map<String, String> env) {
         return new BeegfsBuild.Request(source, null, null, version, buildNumber, "20", jobs, IMAGE, null, List.of(),
-                BeegfsBuild.UNDECLARED_BUILD_DEPENDS, env, out.resolve("work"), out.resolve("debs"), "host");
+                BeegfsBuild.UNDECLARED_BUILD_DEPENDS, env, out.resolve("work"), out.resolve("debs"), "host",
+                List.of(out.resolve("apt-repo")));
     }
 
     static final List<String> NAMES = List.of("beegfs-client", "beegfs-client-compat", "beegfs-client-dev",
@@ -165,6 +169,7 @@ class BeegfsBuildDockerTest {
         assertFalse(m.contains("\n"));
         assertEquals(List.of(), debFiles());
         assertFalse(Files.exists(out.resolve("work/fingerprint.txt")));
+        assertFalse(Files.exists(out.resolve("apt-repo")), "the repository made from the old packages is gone too");
     }
 
     @Test
@@ -223,7 +228,7 @@ class BeegfsBuildDockerTest {
         assertEquals(0, t.exitCode());
         BeegfsBuild.Request bad = new BeegfsBuild.Request(tarball.toString(), null, "0".repeat(64), "8.3.1", null,
                 "20", 2, IMAGE, null, List.of(), List.of(), Map.of(), out.resolve("work"), out.resolve("debs"),
-                "host");
+                "host", List.of());
         PharosException mismatch = assertThrows(PharosException.class, () -> BeegfsBuild.build(bad, engine,
                 Console.SILENT));
         assertTrue(mismatch.getMessage().startsWith("Checksum mismatch for BeeGFS tarball " + tarball
