@@ -51,6 +51,7 @@ public abstract class AbstractPharosMojo extends AbstractMojo {
         try {
             run(console());
         } catch (PharosException e) {
+            getLog().debug("Failure details", e);
             throw Failures.toMojoFailure(e, mojoExecution);
         }
     }

@@ -119,7 +119,8 @@ public class BuildImageMojo extends AbstractDockerMojo {
                         network, policy, noCache));
             }
         } else {
-            specs.add(new ImageBuild.Spec(repository, contextDirectory.toPath(),
+            String name = repository.substring(repository.lastIndexOf('/') + 1);
+            specs.add(new ImageBuild.Spec(name, contextDirectory.toPath(),
                     dockerfile == null ? null : dockerfile.toPath(), references(repository), args, lbls, target,
                     network, policy, noCache));
         }

@@ -15,8 +15,12 @@ public final class Failures {
     private Failures() {
     }
 
+    /**
+     * The exception Maven reports. The cause is not chained: Maven would append every cause's message to the line.
+     * The caller logs the cause at debug level ({@code -X}) instead.
+     */
     public static MojoFailureException toMojoFailure(PharosException e, MojoExecution execution) {
-        return new MojoFailureException(message(e, execution == null ? null : execution.getMojoDescriptor()), e);
+        return new MojoFailureException(message(e, execution == null ? null : execution.getMojoDescriptor()));
     }
 
     static String message(PharosException e, MojoDescriptor descriptor) {

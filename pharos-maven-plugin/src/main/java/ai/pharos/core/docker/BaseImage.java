@@ -5,7 +5,6 @@ import ai.pharos.core.PharosException;
 import ai.pharos.core.process.ProcessRunner;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,10 +123,15 @@ public final class BaseImage {
                     "Install mmdebstrap (apt-get install mmdebstrap), run the build as root, or load the image "
                             + "yourself (docker load) and rerun.");
         }
-        try (InputStream in = Files.newInputStream(tar)) {
+        try {
             console.info("Importing " + tar + " (" + Files.size(tar) / (1024 * 1024) + " MiB) as " + r.reference());
-            String id = engine.importImage(in, r.reference(), console::info);
-            console.info("Base image " + r.reference() + " is " + shortId(id));
+            Map<String, String> labels = new java.util.TreeMap<>();
+            labels.put("ai.pharos.base.suite", r.suite());
+            labels.put("ai.pharos.base.mirror", r.mirror());
+            labels.put("ai.pharos.base.variant", r.variant());
+            labels.put("ai.pharos.base.include", String.join(",", r.include()));
+            String id = engine.importImage(tar, r.reference(), labels, r.mtime(), console::info);
+            console.info("Base image " + r.reference() + " is " + shortId(id) + " (bootstrapped from " + r.mirror() + ")");
         } catch (IOException e) {
             throw new PharosException("Cannot read " + tar + ": " + e.getMessage(), null, null, e);
         } finally {

@@ -132,8 +132,12 @@ public final class ContextTar {
             w.appendExtras();
             tar.finish();
         } catch (IOException e) {
-            throw new PharosException("Cannot write the build context of " + root + ": " + e.getMessage(),
-                    "pharos.build.contextDirectory", "Check that every file in the context is readable.", e);
+            String why = e instanceof java.nio.file.FileSystemException fse && fse.getReason() == null
+                    ? e.getClass().getSimpleName().replace("Exception", "") + " " + fse.getFile()
+                    : e.getMessage();
+            throw new PharosException("Cannot write the build context of " + root + ": " + why,
+                    "pharos.build.contextDirectory",
+                    "Make every file in the context readable, or exclude it in .dockerignore.", e);
         }
 
         SortedSet<String> copySet = new TreeSet<>();
@@ -184,6 +188,10 @@ public final class ContextTar {
             children.sort((a, b) -> Arrays.compareUnsigned(nameBytes(a), nameBytes(b)));
             for (Path child : children) {
                 String name = child.getFileName().toString();
+                if (name.indexOf('\uFFFD') >= 0) {
+                    throw new IOException("file name in " + dir + " is not valid in the JVM's file name encoding ("
+                            + System.getProperty("sun.jnu.encoding") + "); run the build with LANG=C.UTF-8");
+                }
                 String path = rel.isEmpty() ? name : rel + "/" + name;
                 int mode = (Integer) Files.getAttribute(child, "unix:mode", LinkOption.NOFOLLOW_LINKS);
                 int type = mode & 0170000;

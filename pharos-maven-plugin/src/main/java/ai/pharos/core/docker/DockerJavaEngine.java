@@ -243,18 +243,50 @@ public final class DockerJavaEngine implements Engine {
         }
     }
 
+    /**
+     * docker-java's {@code createImageCmd} (POST /images/create?fromSrc=-) does not deliver the body over the zerodep
+     * transport (the engine reports "unexpected EOF"), so the import is a {@code docker load} of a one-layer archive
+     * written here: deterministic config, the tar as the layer.
+     */
     @Override
-    public String importImage(InputStream rootfsTar, String reference, Consumer<String> log) throws PharosException {
+    public String importImage(Path rootfsTar, String reference, Map<String, String> labels, java.time.Instant created,
+                              Consumer<String> log) throws PharosException {
+        java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 16);
+        Throwable[] writeFailure = new Throwable[1];
+        Thread writer;
         try {
-            client.createImageCmd(reference, rootfsTar).exec();
+            java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
+            writer = new Thread(() -> {
+                try (out) {
+                    ImageArchive.writeSingleLayer(rootfsTar, reference, labels, created, version().arch(), out);
+                } catch (Throwable t) {
+                    writeFailure[0] = t;
+                }
+            }, "pharos-import");
+            writer.start();
+        } catch (IOException e) {
+            throw new PharosException("Cannot import " + reference + ": " + e.getMessage(), null, null, e);
+        }
+        try (in) {
+            client.loadImageCmd(in).exec();
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PharosException("Import of " + reference + " interrupted", null, null, e);
         } catch (DockerException e) {
             throw new PharosException("Docker could not import " + reference + ": " + rootMessage(e), null,
-                    "Check the root filesystem tar.", e);
+                    "Check the root filesystem tar " + rootfsTar + ".", e);
+        } catch (IOException e) {
+            throw new PharosException("Cannot import " + reference + ": " + e.getMessage(), null, null, e);
         } catch (RuntimeException e) {
             throw unreachable(e);
         }
+        if (writeFailure[0] != null) {
+            throw new PharosException("Cannot write the image archive for " + reference + ": "
+                    + rootMessage(writeFailure[0]), null, "Check " + rootfsTar + ".", writeFailure[0]);
+        }
         return inspectImage(reference).map(ImageInfo::id).orElseThrow(() -> new PharosException(
-                "Docker imported the root filesystem but " + reference + " does not exist", null,
+                "Docker loaded the image archive but " + reference + " does not exist", null,
                 "Check the engine's log."));
     }
 
@@ -274,8 +306,9 @@ public final class DockerJavaEngine implements Engine {
 
             @Override
             public void onError(Throwable throwable) {
+                // recorded and reported by us; docker-java's default would log "Error during callback" at ERROR
                 error[0] = rootMessage(throwable);
-                super.onError(throwable);
+                closeQuietly(this);
             }
         };
         try {

@@ -4,6 +4,7 @@ import ai.pharos.core.PharosException;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -28,8 +29,12 @@ public interface Engine extends AutoCloseable {
      */
     String build(BuildRequest request, InputStream contextTar, Consumer<String> log) throws PharosException;
 
-    /** Import a root filesystem tar as an image tagged {@code reference}; returns the image id. */
-    String importImage(InputStream rootfsTar, String reference, Consumer<String> log) throws PharosException;
+    /**
+     * Import a root filesystem tar as a one-layer image tagged {@code reference}, with {@code labels} and
+     * {@code created} in its config; returns the image id (the same tar and labels give the same id).
+     */
+    String importImage(Path rootfsTar, String reference, Map<String, String> labels, java.time.Instant created,
+                       Consumer<String> log) throws PharosException;
 
     /** Pull {@code reference}; false when no registry answers (offline), an exception for other failures. */
     boolean pull(String reference, Consumer<String> log) throws PharosException;

@@ -263,6 +263,18 @@ class ContextTarTest {
     }
 
     @Test
+    void unreadableFileFailsNamingIt() throws Exception {
+        assumeTrue(!"root".equals(System.getProperty("user.name")), "root reads every file: cannot test as root");
+        Path dir = tmp.resolve("ctx");
+        write(dir, "Dockerfile", "FROM debian:trixie\n");
+        write(dir, "secret.txt", "x");
+        Files.setPosixFilePermissions(dir.resolve("secret.txt"), PosixFilePermissions.fromString("---------"));
+        PharosException e = assertThrows(PharosException.class,
+                () -> ContextTar.write(dir, null, T, new ByteArrayOutputStream()));
+        assertTrue(e.getMessage().contains("secret.txt"), e.getMessage());
+    }
+
+    @Test
     void missingDockerfileAndContextFailWithTheOption() throws Exception {
         Path dir = tmp.resolve("ctx");
         write(dir, "a.txt", "a");

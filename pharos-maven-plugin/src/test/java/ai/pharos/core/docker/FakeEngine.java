@@ -62,7 +62,8 @@ class FakeEngine implements Engine {
     }
 
     @Override
-    public String importImage(InputStream rootfsTar, String reference, Consumer<String> log) {
+    public String importImage(Path rootfsTar, String reference, Map<String, String> labels,
+                              java.time.Instant created, Consumer<String> log) {
         imports.add(reference);
         return add(reference, Map.of()).id();
     }

@@ -1,0 +1,92 @@
+#!/bin/bash
+# SIF conversion benchmark (not a test): on an image of >= 1 GB built from debian:trixie, compare in one run
+#   native   : Pharos' converter (java -Xmx256m, ConvertMain) on the saved archive
+#   floor    : mksquashfs alone on the already-flattened tar (docker export), same options
+#   scripted : what a user would script: extract the saved layers with whiteouts applied, mksquashfs the tree,
+#              siftool new + siftool add
+# and print the ratios and the JVM's peak heap. `docker save` is timed once and reported separately (both the
+# native and the scripted pipeline start from the same saved archive).
+#
+# Usage: benchmarks/sif/run.sh [workdir] [compression]     (run from the repository root, after ./mvnw -o compile)
+# Needs: docker (engine with debian:trixie), mksquashfs >= 4.5, siftool, GNU tar, java 17, root (for the scripted
+# extraction to keep owners).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=${1:-/tmp/pharos-sif-bench}
+COMP=${2:-gzip}
+TAG=pharos-sif-bench:1
+BIG_MB=${BIG_MB:-1100}
+SMALL_FILES=${SMALL_FILES:-20000}
+mkdir -p "$WORK"
+cd "$WORK"
+
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc; }
+
+if ! docker image inspect "$TAG" >/dev/null 2>&1; then
+  mkdir -p ctx
+  cat > ctx/Dockerfile <<DOCKERFILE
+FROM debian:trixie
+RUN mkdir -p /data/big /data/small && for i in \$(seq 1 $((BIG_MB / 100))); do head -c 100M /dev/urandom > /data/big/r\$i; done
+RUN for i in \$(seq 1 $SMALL_FILES); do d=/data/small/\$((i % 200)); mkdir -p \$d; head -c \$((i % 7000 + 100)) /dev/urandom > \$d/f\$i; done
+RUN rm -rf /data/small/1 /data/big/r1 && mkdir -p /data/text && for i in \$(seq 1 2000); do seq 1 \$i > /data/text/t\$i; done
+DOCKERFILE
+  docker build --network host -q -t "$TAG" ctx >/dev/null
+fi
+
+CP="$ROOT/pharos-maven-plugin/target/classes:$(cat "$WORK/cp.txt" 2>/dev/null || true)"
+if [ ! -s "$WORK/cp.txt" ]; then
+  (cd "$ROOT" && ./mvnw -B -q -pl pharos-maven-plugin dependency:build-classpath -Dmdep.includeScope=runtime \
+      -Dmdep.outputFile="$WORK/cp.txt" >/dev/null)
+  CP="$ROOT/pharos-maven-plugin/target/classes:$(cat "$WORK/cp.txt")"
+fi
+
+rm -rf image.tar export.tar rootfs layers native.sif floor.sqfs scripted.sqfs scripted.sif out
+t0=$(now); docker save -o image.tar "$TAG"; t1=$(now); SAVE=$(elapsed "$t0" "$t1")
+IMAGE_BYTES=$(stat -c %s image.tar)
+
+# native
+mkdir -p out
+t0=$(now)
+java -Xmx256m -cp "$CP" "$ROOT/benchmarks/sif/ConvertMain.java" image.tar out native "$TAG" "$COMP" > native.log
+t1=$(now); NATIVE=$(elapsed "$t0" "$t1")
+PEAK=$(sed -n 's/^peak_heap_bytes=//p' native.log)
+
+# floor: the flattened tar, mksquashfs alone, same options
+cid=$(docker create --network host "$TAG" true); docker export -o export.tar "$cid"; docker rm "$cid" >/dev/null
+sync
+t0=$(now)
+mksquashfs - floor.sqfs -tar -noappend -comp "$COMP" -root-mode 755 -root-uid 0 -root-gid 0 -no-progress -quiet < export.tar
+t1=$(now); FLOOR=$(elapsed "$t0" "$t1")
+
+# scripted: extract layers applying whiteouts, mksquashfs the tree, siftool new/add
+t0=$(now)
+mkdir -p layers rootfs
+tar -xf image.tar -C layers
+for layer in $(python3 -c 'import json;print("\n".join(json.load(open("layers/manifest.json"))[0]["Layers"]))'); do
+  tar -tf "layers/$layer" | grep -E '(^|/)\.wh\.' | while read -r wh; do
+    dir=$(dirname "$wh"); base=$(basename "$wh")
+    if [ "$base" = ".wh..wh..opq" ]; then
+      find "rootfs/$dir" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
+    else
+      rm -rf "rootfs/$dir/${base#.wh.}"
+    fi
+  done
+  tar -xpf "layers/$layer" -C rootfs --numeric-owner --same-owner --exclude='.wh.*'
+done
+mksquashfs rootfs scripted.sqfs -noappend -comp "$COMP" -no-progress -quiet
+siftool new scripted.sif
+siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 scripted.sif scripted.sqfs
+t1=$(now); SCRIPTED=$(elapsed "$t0" "$t1")
+
+siftool list out/native.sif >/dev/null
+printf '%s\n' \
+  "image: $TAG, saved archive $(numfmt --to=iec "$IMAGE_BYTES"), compression $COMP, $(nproc) cores" \
+  "docker save           : ${SAVE}s (same for native and scripted, not included below)" \
+  "native (pharos)       : ${NATIVE}s  -> $(numfmt --to=iec "$(stat -c %s out/native.sif)")" \
+  "floor (mksquashfs)    : ${FLOOR}s" \
+  "scripted pipeline     : ${SCRIPTED}s" \
+  "native / floor        : $(echo "scale=3; $NATIVE / $FLOOR" | bc)   (target <= 1.10)" \
+  "native / scripted     : $(echo "scale=3; $NATIVE / $SCRIPTED" | bc)   (target <= 0.70)" \
+  "JVM peak heap         : $(numfmt --to=iec "$PEAK") with -Xmx256m   (target <= 256M)"
+rm -rf layers rootfs export.tar

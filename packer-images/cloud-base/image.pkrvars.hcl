@@ -1,0 +1,2 @@
+# cloud-base settings (a change here rebuilds this image only)
+memory = 1024

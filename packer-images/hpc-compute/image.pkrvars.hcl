@@ -1,0 +1,2 @@
+# hpc-compute settings (a change here rebuilds this image only)
+memory = 2048

@@ -1,0 +1,2 @@
+# hpc-controller settings (a change here rebuilds this image only)
+memory = 1024

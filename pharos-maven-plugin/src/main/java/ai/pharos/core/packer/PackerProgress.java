@@ -1,0 +1,126 @@
+package ai.pharos.core.packer;
+
+import ai.pharos.core.Console;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns Packer's machine-readable stream into readable progress in the build log, and remembers what a failure
+ * message needs: the step that was running (the last {@code ==> build: ...} line, e.g. the provisioner script),
+ * the errors Packer reported, the artifacts it produced, and the last lines of output.
+ */
+public final class PackerProgress implements Consumer<String> {
+    private static final Pattern STEP = Pattern.compile("^==> ([^:]+): (.*)$");
+    private static final Pattern PROVISIONER = Pattern.compile("^Provisioning with (.*?)\\.*$");
+
+    private final String image;
+    private final Console console;
+    private String currentStep = "starting";
+    private String currentProvisioner;
+    private final List<String> errors = new ArrayList<>();
+    private final List<String> artifactFiles = new ArrayList<>();
+    private final Deque<String> tail = new ArrayDeque<>();
+
+    public PackerProgress(String image, Console console) {
+        this.image = image;
+        this.console = console;
+    }
+
+    @Override
+    public void accept(String line) {
+        var parsed = MachineReadable.parse(line);
+        if (parsed.isEmpty()) {
+            if (!line.isBlank()) {
+                remember(line);
+                console.info("[" + image + "] " + line);
+            }
+            return;
+        }
+        MachineReadable.Event e = parsed.get();
+        switch (e.type()) {
+            case "ui" -> ui(e);
+            case "artifact" -> {
+                if ("files".equals(e.data(1)) || "file".equals(e.data(1))) {
+                    // artifact,<index>,file,<n>,<path>
+                    if ("file".equals(e.data(1)) && e.data().size() > 3) {
+                        artifactFiles.add(e.data(3));
+                    }
+                }
+            }
+            case "error" -> {
+                errors.add(e.data(0));
+                remember(e.data(0));
+            }
+            default -> console.debug("[" + image + "] " + line);
+        }
+    }
+
+    private void ui(MachineReadable.Event e) {
+        String kind = e.data(0);
+        String text = e.data(1);
+        for (String l : text.split("\n")) {
+            String s = l.stripTrailing();
+            if (s.isEmpty()) {
+                continue;
+            }
+            remember(s);
+            if ("error".equals(kind)) {
+                errors.add(s);
+                console.warn("[" + image + "] " + s);
+                continue;
+            }
+            Matcher m = STEP.matcher(s);
+            if (m.matches()) {
+                currentStep = m.group(2);
+                Matcher p = PROVISIONER.matcher(m.group(2));
+                if (p.matches()) {
+                    currentProvisioner = p.group(1);
+                }
+                console.info("[" + image + "] " + m.group(2));
+            } else {
+                // "    qemu: <guest output>"
+                String guest = s.strip();
+                if (!e.target().isEmpty() && guest.startsWith(e.target() + ": ")) {
+                    guest = guest.substring(e.target().length() + 2);
+                }
+                console.info("[" + image + "]   " + guest);
+            }
+        }
+    }
+
+    private synchronized void remember(String s) {
+        tail.addLast(s);
+        while (tail.size() > 25) {
+            tail.removeFirst();
+        }
+    }
+
+    /** The last {@code ==> } step Packer announced. */
+    public String currentStep() {
+        return currentStep;
+    }
+
+    /** The provisioner that was running last ({@code shell script: scripts/10-slurm.sh}), or null. */
+    public String currentProvisioner() {
+        return currentProvisioner;
+    }
+
+    public List<String> errors() {
+        return List.copyOf(errors);
+    }
+
+    public List<String> artifactFiles() {
+        return List.copyOf(artifactFiles);
+    }
+
+    public synchronized List<String> tail(int n) {
+        List<String> all = new ArrayList<>(tail);
+        return all.subList(Math.max(0, all.size() - n), all.size());
+    }
+}

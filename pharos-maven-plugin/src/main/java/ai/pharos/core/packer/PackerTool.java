@@ -1,0 +1,182 @@
+package ai.pharos.core.packer;
+
+import ai.pharos.core.PharosException;
+import ai.pharos.core.docker.Engine;
+import ai.pharos.core.docker.RunSpec;
+import ai.pharos.core.process.ProcessRunner;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where Packer (and qemu-img/qemu, which it drives) runs: on the host ({@code -Dpharos.packer.host=true}) or inside
+ * the dev container through the {@link Engine}, with the build's directories bind-mounted at the same paths.
+ */
+public interface PackerTool {
+
+    /** Run {@code packer <args>} in {@code workDir}; every output line goes to {@code out}. Returns the exit code. */
+    int packer(List<String> args, Path workDir, Map<String, String> env, List<Path> paths, Consumer<String> out)
+            throws PharosException;
+
+    /** Run another tool of the same environment (qemu-img, qemu-system-x86_64 --version). */
+    int tool(List<String> command, List<Path> paths, Consumer<String> out) throws PharosException;
+
+    String describe();
+
+    /** {@code 1.6.6} from {@code packer version}. */
+    default String packerVersion() throws PharosException {
+        StringBuilder sb = new StringBuilder();
+        int code = tool(List.of("packer", "version"), List.of(), l -> sb.append(l).append('\n'));
+        Matcher m = Pattern.compile("Packer v(\\d+\\.\\d+\\.\\d+)").matcher(sb);
+        if (code != 0 || !m.find()) {
+            throw new PharosException("Cannot read Packer's version (" + describe() + "): " + sb.toString().strip(),
+                    "pharos.packer.host", "Install packer (Debian: apt-get install packer) or use the dev container.");
+        }
+        return m.group(1);
+    }
+
+    default String qemuVersion() throws PharosException {
+        StringBuilder sb = new StringBuilder();
+        int code = tool(List.of("qemu-system-x86_64", "--version"), List.of(), l -> sb.append(l).append('\n'));
+        Matcher m = Pattern.compile("version (\\S+)").matcher(sb);
+        if (code != 0 || !m.find()) {
+            throw new PharosException("Cannot read qemu's version (" + describe() + ")", "pharos.packer.host",
+                    "Install qemu-system-x86 and qemu-utils.");
+        }
+        return m.group(1);
+    }
+
+    /** Packer ≥ 1.7 understands {@code packer init} and needs the qemu plugin declared. */
+    static boolean needsPluginInit(String version) {
+        String[] v = version.split("\\.");
+        int major = Integer.parseInt(v[0]);
+        int minor = Integer.parseInt(v[1]);
+        return major > 1 || minor >= 7;
+    }
+
+    /** Host tools. Packer gets {@code setpriv --pdeathsig TERM}: if the build dies, Packer stops its VM and cleans up. */
+    final class Host implements PackerTool {
+        @Override
+        public int packer(List<String> args, Path workDir, Map<String, String> env, List<Path> paths,
+                          Consumer<String> out) throws PharosException {
+            List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM", "packer"));
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Process p;
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                throw new PharosException("Cannot start packer: " + e.getMessage(), "pharos.packer.host",
+                        "Install packer on the host or run without -Dpharos.packer.host=true (dev container).", e);
+            }
+            // Ctrl-C / kill of Maven: ask Packer to stop (it then stops qemu and removes its output directory).
+            Thread hook = new Thread(() -> stopGracefully(p), "pharos-packer-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Thread pump = new Thread(() -> {
+                try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        out.accept(line);
+                    }
+                } catch (IOException ignored) {
+                    // the stream closes with the process
+                }
+            }, "pharos-packer-output");
+            pump.setDaemon(true);
+            pump.start();
+            try {
+                int code = p.waitFor();
+                pump.join();
+                return code;
+            } catch (InterruptedException e) {
+                stopGracefully(p);
+                Thread.currentThread().interrupt();
+                throw new PharosException("Packer was interrupted; it stopped its VM and removed its output", null,
+                        null, e);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already
+                }
+            }
+        }
+
+        static void stopGracefully(Process p) {
+            if (!p.isAlive()) {
+                return;
+            }
+            p.destroy(); // SIGTERM: Packer cancels the build and cleans up
+            try {
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    ProcessRunner.destroyTree(p);
+                }
+            } catch (InterruptedException e) {
+                ProcessRunner.destroyTree(p);
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public int tool(List<String> command, List<Path> paths, Consumer<String> out) throws PharosException {
+            return ProcessRunner.run(command, null, Map.of(), out, out).exitCode();
+        }
+
+        @Override
+        public String describe() {
+            return "host";
+        }
+    }
+
+    /** The dev container: same paths inside as outside, host network, /dev/kvm passed through when present. */
+    final class Container implements PackerTool {
+        private final Engine engine;
+        private final String image;
+
+        public Container(Engine engine, String image) {
+            this.engine = engine;
+            this.image = image;
+        }
+
+        @Override
+        public int packer(List<String> args, Path workDir, Map<String, String> env, List<Path> paths,
+                          Consumer<String> out) throws PharosException {
+            List<String> cmd = new ArrayList<>(List.of("packer"));
+            cmd.addAll(args);
+            return run(cmd, workDir, env, paths, out);
+        }
+
+        @Override
+        public int tool(List<String> command, List<Path> paths, Consumer<String> out) throws PharosException {
+            return run(command, null, Map.of(), paths, out);
+        }
+
+        private int run(List<String> cmd, Path workDir, Map<String, String> env, List<Path> paths,
+                        Consumer<String> out) throws PharosException {
+            List<RunSpec.Bind> binds = new ArrayList<>();
+            for (Path p : paths) {
+                String abs = p.toAbsolutePath().normalize().toString();
+                binds.add(new RunSpec.Bind(abs, abs, false));
+            }
+            List<String> devices = java.nio.file.Files.exists(Path.of("/dev/kvm")) ? List.of("/dev/kvm") : List.of();
+            RunSpec spec = new RunSpec(image, cmd, null, "0:0", env, binds,
+                    workDir == null ? null : workDir.toAbsolutePath().toString(), "host", devices, false);
+            return engine.run(spec, out, out);
+        }
+
+        @Override
+        public String describe() {
+            return "dev container " + image;
+        }
+    }
+}

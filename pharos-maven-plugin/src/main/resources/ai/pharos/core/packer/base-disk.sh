@@ -1,0 +1,81 @@
+#!/bin/bash
+# Builds a bootable Debian cloud-style disk from a Debian mirror, without loop devices or mounts.
+# Run as root (chroot): on the host, or inside the dev container. Shipped with pharos-maven-plugin;
+# ai.pharos.core.packer.BaseDisk runs it and then boots the result once to install GRUB inside the guest.
+#
+# usage: base-disk.sh SUITE MIRROR SIZE_MIB AUTHORIZED_KEY_FILE OUT_DIR
+# writes into OUT_DIR: stage0.qcow2 (partitioned, not yet GRUB-bootable), vmlinuz, initrd.img, packages.txt
+set -euo pipefail
+SUITE=$1 MIRROR=$2 SIZE_MIB=$3 KEY_FILE=$4 OUT=$5
+export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+: "${SOURCE_DATE_EPOCH:=1767225600}"
+export SOURCE_DATE_EPOCH
+WORK=$(mktemp -d "$OUT/.work.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+ROOT=$WORK/root
+INCLUDE=linux-image-cloud-amd64,systemd-sysv,udev,dbus,openssh-server,sudo,iproute2,systemd-resolved,cloud-init,python3-cffi-backend,cloud-guest-utils,grub-pc-bin,grub2-common,ca-certificates,netbase,less
+echo "pharos-base: debootstrap $SUITE from $MIRROR"
+debootstrap --variant=minbase --include="$INCLUDE" --components=main "$SUITE" "$ROOT" "$MIRROR"
+
+echo "pharos-base: configuring the root filesystem"
+ROOT_UUID=$(cat /proc/sys/kernel/random/uuid)
+echo debian > "$ROOT/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$ROOT/etc/hosts"
+printf 'UUID=%s / ext4 rw,discard,errors=remount-ro 0 1\n' "$ROOT_UUID" > "$ROOT/etc/fstab"
+: > "$ROOT/etc/machine-id"
+rm -f "$ROOT/var/lib/dbus/machine-id"
+mkdir -p "$ROOT/etc/systemd/network"
+printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$ROOT/etc/systemd/network/50-dhcp.network"
+chroot "$ROOT" systemctl enable systemd-networkd systemd-resolved ssh >/dev/null 2>&1 || true
+rm -f "$ROOT/etc/apt/sources.list"
+cat > "$ROOT/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+mkdir -p "$ROOT/etc/ssh/sshd_config.d"
+printf 'UseDNS no\n' > "$ROOT/etc/ssh/sshd_config.d/50-pharos.conf"
+# cloud-init: only datasources that identify themselves without probing the network.
+mkdir -p "$ROOT/etc/cloud/cloud.cfg.d"
+printf 'datasource_list: [ NoCloud, ConfigDrive, OpenStack, None ]\n' > "$ROOT/etc/cloud/cloud.cfg.d/90-pharos-datasources.cfg"
+# GRUB defaults (grub-install/update-grub run inside the guest on its first boot)
+mkdir -p "$ROOT/etc/default"
+cat > "$ROOT/etc/default/grub" <<'GRUB'
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=0
+GRUB_DISTRIBUTOR=Debian
+GRUB_CMDLINE_LINUX_DEFAULT=""
+GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200 net.ifnames=1"
+GRUB_TERMINAL="console serial"
+GRUB_SERIAL_COMMAND="serial --speed=115200"
+GRUB_DISABLE_OS_PROBER=true
+GRUB
+# build user: the cloud images' default user, with the provisioning key (removed by every image's hygiene step)
+chroot "$ROOT" useradd -m -s /bin/bash -G sudo debian
+install -d -m 0700 -o 1000 -g 1000 "$ROOT/home/debian/.ssh"
+install -m 0600 -o 1000 -g 1000 "$KEY_FILE" "$ROOT/home/debian/.ssh/authorized_keys"
+printf 'debian ALL=(ALL) NOPASSWD:ALL\n' > "$ROOT/etc/sudoers.d/90-pharos-build"
+chmod 0440 "$ROOT/etc/sudoers.d/90-pharos-build"
+chroot "$ROOT" dpkg-query -W -f '${Package}\t${Version}\n' > "$OUT/packages.txt"
+chroot "$ROOT" apt-get clean
+rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/log/*.log "$ROOT"/var/cache/debconf/*-old
+cp -L "$ROOT/vmlinuz" "$OUT/vmlinuz"
+cp -L "$ROOT/initrd.img" "$OUT/initrd.img"
+printf '%s\n' "$ROOT_UUID" > "$OUT/root-uuid"
+
+echo "pharos-base: partitioning a ${SIZE_MIB} MiB disk (GPT: BIOS boot + root) and writing ext4 without mounting"
+RAW=$WORK/disk.raw
+truncate -s "${SIZE_MIB}M" "$RAW"
+# root partition: from sector 4096 to 1 MiB before the end (room for the backup GPT), sizes explicit so that the
+# file system written by mke2fs matches the partition exactly
+TOTAL=$(( SIZE_MIB * 2048 ))
+PART_SECTORS=$(( TOTAL - 4096 - 2048 ))
+sfdisk --quiet --label gpt "$RAW" <<PART
+start=2048, size=2048, type=21686148-6E55-6F70-744E-656564454649, name=bios
+start=4096, size=$PART_SECTORS, type=0FC63DAF-8483-4772-8E39-793D69C47DE4, name=root
+PART
+mke2fs -q -t ext4 -L root -U "$ROOT_UUID" -E offset=$(( 4096 * 512 )) -d "$ROOT" -F "$RAW" "$(( PART_SECTORS / 2 ))k"
+qemu-img convert -O qcow2 "$RAW" "$OUT/stage0.qcow2"
+echo "pharos-base: stage0 written"

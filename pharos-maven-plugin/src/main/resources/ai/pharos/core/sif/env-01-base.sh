@@ -1,0 +1,2 @@
+#!/bin/sh
+# Base environment: nothing to set for images converted from Docker.

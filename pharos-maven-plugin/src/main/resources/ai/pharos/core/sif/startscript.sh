@@ -1,0 +1,2 @@
+#!/bin/sh
+# Instance start script: none defined for this image.

@@ -1,0 +1,91 @@
+package ai.pharos.core.packer;
+
+import ai.pharos.core.PharosException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BaseImageTest {
+
+    private static BaseImage.Request request(BaseImage.Source source, Path image, Path cache, SshKeys.KeyPairFiles key) {
+        return new BaseImage.Request(source, image.toUri().toString(), null, "trixie", "http://127.0.0.1:9/debian",
+                1024, cache, key, "tcg", new RootRunner.Host());
+    }
+
+    private static void sums(Path image, String sha512) throws Exception {
+        Files.writeString(image.resolveSibling("SHA512SUMS"), "0".repeat(128) + "  other.qcow2\n" + sha512 + "  "
+                + image.getFileName() + "\n");
+    }
+
+    @Test
+    void downloadsFileUrlVerifiedAgainstSha512SumsAndCachesIt(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("mirror/debian-13-genericcloud-amd64-20990101-1.qcow2");
+        Files.createDirectories(image.getParent());
+        Files.write(image, "not really a qcow2, but bytes to verify".getBytes());
+        sums(image, Fingerprint.digest(image, "SHA-512"));
+        SshKeys.KeyPairFiles key = SshKeys.ensure(dir.resolve("ssh"), new RecordingConsole());
+        RecordingConsole console = new RecordingConsole();
+        BaseImage.Base base = BaseImage.fetch(request(BaseImage.Source.AUTO, image, dir.resolve("cache"), key), console);
+        assertEquals("download", base.origin());
+        assertFalse(base.keyBaked());
+        assertEquals(Fingerprint.sha256(image), base.sha256());
+        assertTrue(base.diskPath().startsWith(dir.resolve("cache/base")));
+        assertTrue(console.all().contains("downloaded " + image.toUri()), console.all());
+        RecordingConsole again = new RecordingConsole();
+        BaseImage.fetch(request(BaseImage.Source.AUTO, image, dir.resolve("cache"), key), again);
+        assertTrue(again.all().contains("up to date"), again.all());
+    }
+
+    @Test
+    void refusesADownloadThatDoesNotMatchItsChecksum(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("debian-13-genericcloud-amd64.qcow2");
+        Files.write(image, "tampered".getBytes());
+        sums(image, "ab".repeat(64));
+        SshKeys.KeyPairFiles key = SshKeys.ensure(dir.resolve("ssh"), new RecordingConsole());
+        // auto must not fall back to the mirror on a checksum mismatch (the mirror URL is unreachable anyway)
+        PharosException e = assertThrows(PharosException.class, () -> BaseImage.fetch(
+                request(BaseImage.Source.AUTO, image, dir.resolve("cache"), key), new RecordingConsole()));
+        assertTrue(e.getMessage().contains("does not match"), e.getMessage());
+        assertEquals("pharos.base.url", e.option());
+        try (var s = Files.list(dir.resolve("cache/base"))) {
+            assertEquals(0, s.count(), "nothing cached");
+        }
+    }
+
+    @Test
+    void aCachedBaseWhoseDiskChangedIsRefused(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("debian.qcow2");
+        Files.write(image, "original".getBytes());
+        sums(image, Fingerprint.digest(image, "SHA-512"));
+        SshKeys.KeyPairFiles key = SshKeys.ensure(dir.resolve("ssh"), new RecordingConsole());
+        BaseImage.Base base = BaseImage.fetch(request(BaseImage.Source.DOWNLOAD, image, dir.resolve("cache"), key),
+                new RecordingConsole());
+        Files.write(base.diskPath(), "corrupted".getBytes());
+        PharosException e = assertThrows(PharosException.class, base::verify);
+        assertTrue(e.getMessage().contains("does not match its checksum"), e.getMessage());
+    }
+
+    @Test
+    void findsTheImageInSha512Sums() {
+        String sums = "a".repeat(128) + "  debian-13-generic-amd64.qcow2\n" + "B".repeat(128) + " *debian-13-genericcloud-amd64.qcow2\n";
+        assertEquals("b".repeat(128), BaseImage.expectedSha512(sums, "debian-13-genericcloud-amd64.qcow2").orElseThrow());
+        assertTrue(BaseImage.expectedSha512(sums, "debian-13-nocloud-amd64.qcow2").isEmpty());
+    }
+
+    @Test
+    void mirrorFingerprintFollowsTheKeyAndTheSuite(@TempDir Path dir) throws Exception {
+        SshKeys.KeyPairFiles k1 = SshKeys.ensure(dir.resolve("a"), new RecordingConsole());
+        SshKeys.KeyPairFiles k2 = SshKeys.ensure(dir.resolve("b"), new RecordingConsole());
+        Path img = dir.resolve("x");
+        String f1 = BaseImage.mirrorFingerprint(request(BaseImage.Source.MIRROR, img, dir, k1));
+        assertEquals(f1, BaseImage.mirrorFingerprint(request(BaseImage.Source.MIRROR, img, dir, k1)));
+        assertFalse(f1.equals(BaseImage.mirrorFingerprint(request(BaseImage.Source.MIRROR, img, dir, k2))));
+    }
+}

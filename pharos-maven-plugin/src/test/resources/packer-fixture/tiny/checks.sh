@@ -1,0 +1,2 @@
+# fixture checks: the provisioner ran
+check "label written by the provisioner" test -s /etc/pharos-label
