@@ -117,6 +117,7 @@ public final class AptRepository {
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
+            readableByAll(tmp);
             for (DebPackage p : packages) {
                 linkOrCopy(p.file(), tmp.resolve(p.canonicalFileName()));
             }
@@ -311,6 +312,18 @@ public final class AptRepository {
             Files.createLink(to, from);
         } catch (IOException | UnsupportedOperationException e) {
             Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+    }
+
+    /**
+     * Temporary directories are created rwx------; the published directory must be readable by apt's unprivileged
+     * {@code _apt} user and by web servers: rwxr-xr-x.
+     */
+    static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: its defaults apply
         }
     }
 

@@ -70,7 +70,7 @@ public final class BeegfsBuild {
      * @param epoch            the epoch BeeGFS's Makefile gives the packages ({@code 20})
      * @param jobs             {@code pharos.beegfs.jobs}: N for {@code -jN}; 0 = the container's usable cores
      * @param image            the dev image
-     * @param user             {@code uid:gid} to build as; null = the owner of the work directory (the invoking user)
+     * @param user             {@code uid:gid} to build as; null = the invoking user (owner of a file this process creates)
      * @param packages         expected packages as {@code name:any} or {@code name:all}
      * @param extraBuildDepends build dependencies to install besides those of debian/control
      * @param environment      extra environment for make (BEEGFS_* variables reach debian/rules through debuild -e)
@@ -416,6 +416,7 @@ public final class BeegfsBuild {
         try {
             mkdirs(debs.getParent());
             tmp = Files.createTempDirectory(debs.getParent(), "." + debs.getFileName() + ".tmp-");
+            AptRepository.readableByAll(tmp);
             List<DebPackage> read = new ArrayList<>();
             Set<String> builtNames = new LinkedHashSet<>();
             String arch = null;
@@ -500,13 +501,22 @@ public final class BeegfsBuild {
                 "pharos.beegfs.packages", "Check the source's debian/ directory and the version options.");
     }
 
+    /** The invoking user's uid:gid: the owner of a file this process creates in {@code dir}. */
     static String ownerOf(Path dir) {
+        Path probe = null;
         try {
-            Object uid = Files.getAttribute(dir, "unix:uid");
-            Object gid = Files.getAttribute(dir, "unix:gid");
-            return uid + ":" + gid;
+            probe = Files.createTempFile(dir, ".uid-", ".probe");
+            return Files.getAttribute(probe, "unix:uid") + ":" + Files.getAttribute(probe, "unix:gid");
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return "0:0";
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
         }
     }
 

@@ -73,6 +73,8 @@ class AptRepositoryTest {
                 release);
         assertTrue(release.contains(" " + sha256(gz) + " " + String.format("%16d", gz.length) + " Packages.gz\n"),
                 release);
+        assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(repo)), "apt's _apt user must be able to read the repository");
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of("in", "repo"), s.map(p -> p.getFileName().toString()).sorted().toList(),
                     "no temporary directories left");

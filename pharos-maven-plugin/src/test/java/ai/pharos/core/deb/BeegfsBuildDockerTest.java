@@ -114,6 +114,8 @@ class BeegfsBuildDockerTest {
             assertEquals(all ? "all" : "amd64", p.architecture(), p.packageName());
         }
         assertEquals(16, debFiles().size());
+        assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("debs"))));
         assertEquals("-j3", Files.readString(out.resolve("work/pkg/build/fixture-parallelism")).strip());
         assertTrue(Files.readString(r.buildLog()).contains("fixture: compile make saw -j3"));
         // the user's tree is untouched: no build outputs in the fixture
