@@ -151,6 +151,9 @@ class BeegfsBuildDockerTest {
         var r = ProcessRunner.run(List.of("docker", "run", "--rm", "--network", "host", "-v", repo + ":/repo:ro",
                 BASE, "sh", "-c", script), null, Map.of(), lines::add, lines::add);
         assertEquals(0, r.exitCode(), String.join("\n", lines));
+        // apt reads as its unprivileged _apt user; on "Permission denied" it would retry as root and still succeed
+        assertFalse(lines.stream().anyMatch(l -> l.startsWith("Err:") || l.contains("Permission denied")
+                || l.contains("unsandboxed")), "apt's _apt user can read the repository: " + lines);
         assertTrue(lines.contains("beegfs-meta 8.3.1+b7"), String.join("\n", lines));
         assertTrue(lines.contains("beeond 8.3.1+b7"), String.join("\n", lines));
         assertTrue(lines.contains("beegfs-fsck 8.3.1+b7"), "beeond pulled in beegfs-utils: " + lines);
