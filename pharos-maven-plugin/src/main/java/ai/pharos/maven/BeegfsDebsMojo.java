@@ -86,6 +86,10 @@ public class BeegfsDebsMojo extends AbstractDockerMojo {
     @Parameter(property = "pharos.beegfs.debDirectory", defaultValue = "${project.build.directory}/debs")
     private File debDirectory;
 
+    /** Outputs made from the packages (the apt repository), deleted with them when a rebuild starts. */
+    @Parameter(property = "pharos.beegfs.derivedOutputs", defaultValue = "${project.build.directory}/apt-repo")
+    private List<File> derivedOutputs;
+
     /** Network mode of the build container (apt-get of missing build dependencies). */
     @Parameter(property = "pharos.beegfs.network", defaultValue = "host")
     private String network;
@@ -120,7 +124,7 @@ public class BeegfsDebsMojo extends AbstractDockerMojo {
         env.putAll(KeyValues.parse(environmentList, "pharos.beegfs.env"));
         BeegfsBuild.Request request = new BeegfsBuild.Request(source, tag, sha256, version, buildNumber, "20", jobs,
                 image, user, packages, extraBuildDepends, env, workDirectory.toPath(), debDirectory.toPath(),
-                network);
+                network, derivedOutputs == null ? List.of() : derivedOutputs.stream().map(File::toPath).toList());
         BeegfsBuild.Result result;
         try (Engine engine = connect(console)) {
             result = BeegfsBuild.build(request, engine, console);

@@ -8,7 +8,8 @@ import java.time.Instant;
 
 /**
  * Command-line entry to {@link AptRepository} (what {@code pharos:apt-repo} runs), for scripts and the benchmark:
- * {@code java -cp … ai.pharos.core.deb.AptRepoTool <deb directory> <repository directory> [threads]}. The Release
+ * {@code java -cp … ai.pharos.core.deb.AptRepoTool <deb directory> <repository directory> [threads] [repeat]}; with
+ * repeat &gt; 1 the repository is deleted and rewritten that many times in the same JVM (steady-state timing). The Release
  * date is {@code SOURCE_DATE_EPOCH} when set, else 1970-01-01T00:00:01Z (deterministic either way).
  */
 public final class AptRepoTool {
@@ -23,12 +24,19 @@ public final class AptRepoTool {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
         String epoch = System.getenv("SOURCE_DATE_EPOCH");
         Instant date = Instant.ofEpochSecond(epoch == null || epoch.isBlank() ? 1 : Long.parseLong(epoch.strip()));
+        int repeat = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         try {
-            AptRepository.Result r = AptRepository.write(new AptRepository.Request(
-                    AptRepository.debsIn(Path.of(args[0])), Path.of(args[1]), date, "Pharos", "Pharos", null,
-                    threads), Console.SILENT);
-            System.out.println(r.packages().size() + " packages indexed in " + r.directory()
-                    + (r.upToDate() ? " (up to date)" : ""));
+            for (int i = 0; i < repeat; i++) {
+                if (i > 0) {
+                    AptRepository.deleteTree(Path.of(args[1]));
+                }
+                long start = System.nanoTime();
+                AptRepository.Result r = AptRepository.write(new AptRepository.Request(
+                        AptRepository.debsIn(Path.of(args[0])), Path.of(args[1]), date, "Pharos", "Pharos", null,
+                        threads), Console.SILENT);
+                System.out.printf("%d packages indexed in %s%s in %.3f s%n", r.packages().size(), r.directory(),
+                        r.upToDate() ? " (up to date)" : "", (System.nanoTime() - start) / 1e9);
+            }
         } catch (PharosException e) {
             System.err.println(e.getMessage() + (e.fix() == null ? "" : " Fix: " + e.fix()));
             System.exit(1);

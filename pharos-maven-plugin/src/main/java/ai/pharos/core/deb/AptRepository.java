@@ -36,7 +36,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Writes a flat apt repository (the "Flat Repository Format" of the Debian repository format: one directory holding
  * the packages, {@code Packages}, {@code Packages.gz} and {@code Release}), usable as
- * {@code deb [trusted=yes] file:/path ./}. Natively: every .deb is read by {@link DebReader}, no dpkg tools.
+ * {@code deb [trusted=yes] file:/path ./}. Stanzas carry MD5sum and SHA256 like Debian's archive (no SHA1: apt does not
+ * trust it). Natively: every .deb is read by {@link DebReader}, no dpkg tools.
  *
  * <p>Deterministic: stanzas are sorted by package name, version (Debian order) and architecture; {@code Packages.gz}
  * has no timestamp or file name in its header; {@code Release} carries the given date, so the same inputs and date
@@ -116,6 +117,7 @@ public final class AptRepository {
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
+            readableByAll(tmp);
             for (DebPackage p : packages) {
                 linkOrCopy(p.file(), tmp.resolve(p.canonicalFileName()));
             }
@@ -209,7 +211,6 @@ public final class AptRepository {
             fields.put("Filename", "./" + p.canonicalFileName());
             fields.put("Size", Long.toString(p.size()));
             fields.put("MD5sum", p.md5());
-            fields.put("SHA1", p.sha1());
             fields.put("SHA256", p.sha256());
             List<String> names = new ArrayList<>(fields.keySet());
             names.sort(Comparator.comparingInt(AptRepository::rank));
@@ -311,6 +312,18 @@ public final class AptRepository {
             Files.createLink(to, from);
         } catch (IOException | UnsupportedOperationException e) {
             Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+    }
+
+    /**
+     * Temporary directories are created rwx------; the published directory must be readable by apt's unprivileged
+     * {@code _apt} user and by web servers: rwxr-xr-x.
+     */
+    static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: its defaults apply
         }
     }
 

@@ -70,18 +70,20 @@ public final class BeegfsBuild {
      * @param epoch            the epoch BeeGFS's Makefile gives the packages ({@code 20})
      * @param jobs             {@code pharos.beegfs.jobs}: N for {@code -jN}; 0 = the container's usable cores
      * @param image            the dev image
-     * @param user             {@code uid:gid} to build as; null = the owner of the work directory (the invoking user)
+     * @param user             {@code uid:gid} to build as; null = the invoking user (owner of a file this process creates)
      * @param packages         expected packages as {@code name:any} or {@code name:all}
      * @param extraBuildDepends build dependencies to install besides those of debian/control
      * @param environment      extra environment for make (BEEGFS_* variables reach debian/rules through debuild -e)
      * @param workDirectory    where source copies, clones, downloads, PACKAGE_DIR and the fingerprint live
      * @param debDirectory     where the verified .debs are collected
      * @param networkMode      container network mode (for apt-get)
+     * @param derivedOutputs   outputs made from the packages (the apt repository): deleted with them when a rebuild
+     *                         starts, so a failed build leaves nothing built from the old packages either
      */
     public record Request(String source, String tag, String sha256, String version, Integer buildNumber, String epoch,
                           int jobs, String image, String user, List<String> packages, List<String> extraBuildDepends,
                           Map<String, String> environment, Path workDirectory, Path debDirectory,
-                          String networkMode) {
+                          String networkMode, List<Path> derivedOutputs) {
     }
 
     /** The collected packages, sorted by file name; {@code upToDate} when nothing was built. */
@@ -156,6 +158,9 @@ public final class BeegfsBuild {
         // Nothing from an earlier build may be trusted from here on.
         delete(fingerprintFile);
         AptRepository.deleteTree(debs);
+        if (r.derivedOutputs() != null) {
+            r.derivedOutputs().forEach(AptRepository::deleteTree);
+        }
         Path src = work.resolve("src");
         Path pkg = work.resolve("pkg");
         AptRepository.deleteTree(src);
@@ -275,6 +280,7 @@ public final class BeegfsBuild {
             "uid=${PHAROS_USER%%:*}; gid=${PHAROS_USER##*:}",
             "set -- make package-deb PACKAGE_DIR=/build/pkg \"DEBUILD_OPTS=-j$N\" \"BEEGFS_VERSION=$PHAROS_VERSION\"",
             "if [ \"$uid\" != 0 ]; then",
+            "  [ \"$(stat -c %u:%g /build)\" = \"$uid:$gid\" ] || chown -R \"$uid:$gid\" /build",
             "  exec setpriv --reuid=\"$uid\" --regid=\"$gid\" --clear-groups \"$@\"",
             "fi",
             "exec \"$@\"");
@@ -410,6 +416,7 @@ public final class BeegfsBuild {
         try {
             mkdirs(debs.getParent());
             tmp = Files.createTempDirectory(debs.getParent(), "." + debs.getFileName() + ".tmp-");
+            AptRepository.readableByAll(tmp);
             List<DebPackage> read = new ArrayList<>();
             Set<String> builtNames = new LinkedHashSet<>();
             String arch = null;
@@ -452,7 +459,7 @@ public final class BeegfsBuild {
             List<DebPackage> out = new ArrayList<>();
             for (DebPackage d : read) {
                 Path moved = debs.resolve(d.file().getFileName());
-                out.add(new DebPackage(moved, d.size(), d.md5(), d.sha1(), d.sha256(), d.control(),
+                out.add(new DebPackage(moved, d.size(), d.md5(), d.sha256(), d.control(),
                         d.controlMember(), d.dataMember()));
             }
             return out;
@@ -494,13 +501,22 @@ public final class BeegfsBuild {
                 "pharos.beegfs.packages", "Check the source's debian/ directory and the version options.");
     }
 
+    /** The invoking user's uid:gid: the owner of a file this process creates in {@code dir}. */
     static String ownerOf(Path dir) {
+        Path probe = null;
         try {
-            Object uid = Files.getAttribute(dir, "unix:uid");
-            Object gid = Files.getAttribute(dir, "unix:gid");
-            return uid + ":" + gid;
+            probe = Files.createTempFile(dir, ".uid-", ".probe");
+            return Files.getAttribute(probe, "unix:uid") + ":" + Files.getAttribute(probe, "unix:gid");
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return "0:0";
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
         }
     }
 

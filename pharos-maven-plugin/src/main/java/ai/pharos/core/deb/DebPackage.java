@@ -9,13 +9,12 @@ import java.nio.file.Path;
  * @param file               the .deb
  * @param size               its size in bytes
  * @param md5                MD5 of the whole file (hex)
- * @param sha1               SHA-1 of the whole file (hex)
  * @param sha256             SHA-256 of the whole file (hex)
  * @param control            the {@code control} paragraph
  * @param controlMember      the ar member holding it, e.g. {@code control.tar.xz}
  * @param dataMember         the data member, e.g. {@code data.tar.xz}
  */
-public record DebPackage(Path file, long size, String md5, String sha1, String sha256, DebControl control,
+public record DebPackage(Path file, long size, String md5, String sha256, DebControl control,
                          String controlMember, String dataMember) {
 
     public String packageName() {

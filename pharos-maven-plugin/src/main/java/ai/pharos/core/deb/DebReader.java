@@ -6,7 +6,8 @@ import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.tukaani.xz.BasicArrayCache;
+import org.tukaani.xz.XZInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 import java.io.BufferedInputStream;
@@ -14,6 +15,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.FileInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +30,8 @@ import java.util.List;
 /**
  * Reads {@code .deb} files natively (deb(5)): an {@code ar} archive whose first member is {@code debian-binary}
  * ({@code 2.x}), then {@code control.tar} (uncompressed, {@code .gz}, {@code .xz} or {@code .zst}), then
- * {@code data.tar.*}. The file is read once: its MD5/SHA-1/SHA-256 are computed while the control member is parsed.
+ * {@code data.tar.*}. MD5 and SHA-256 (the hashes of Debian's own Packages files) cover every byte; the ar framing is
+ * checked against the file size, so a cut-off file is caught without decompressing the payload.
  * Every defect is reported as a {@link PharosException} naming the file and what is wrong, on one line.
  */
 public final class DebReader {
@@ -45,30 +50,34 @@ public final class DebReader {
      * a corrupt payload is caught before the package is trusted.
      */
     public static DebPackage read(Path deb, boolean verifyData) throws PharosException {
-        MessageDigest md5 = digest("MD5");
-        MessageDigest sha1 = digest("SHA-1");
-        MessageDigest sha256 = digest("SHA-256");
         long size;
+        String[] digests;
         try {
             size = Files.size(deb);
+            digests = digest(deb);
         } catch (IOException e) {
-            throw malformed(deb, "cannot be read (" + e.getMessage() + ")");
+            throw malformed(deb, "cannot be read (" + oneLine(e) + ")");
         }
         String controlMember = null;
         String dataMember = null;
         DebControl control = null;
-        try (InputStream file = Files.newInputStream(deb);
-             DigestingStream digesting = new DigestingStream(new BufferedInputStream(file, 1 << 16), md5, sha1,
-                     sha256)) {
-            byte[] magic = digesting.readNBytes(8);
+        try (InputStream file = new BufferedInputStream(new FileInputStream(deb.toFile()), 1 << 16)) {
+            byte[] magic = file.readNBytes(8);
             if (magic.length < 8 || !new String(magic, StandardCharsets.US_ASCII).equals("!<arch>\n")) {
                 throw malformed(deb, "not an ar archive (no '!<arch>' magic)");
             }
-            ArArchiveInputStream ar = new ArArchiveInputStream(new PrefixedStream(magic, digesting));
+            ArArchiveInputStream ar = new ArArchiveInputStream(new PrefixedStream(magic, file));
             int index = 0;
             ArArchiveEntry entry;
             while ((entry = nextEntry(ar, deb)) != null) {
                 String name = entry.getName();
+                // where this member's data ends, checked against the file size: a cut-off file is caught even when
+                // the member is not read (the hashes cover every byte anyway)
+                long end = ar.getBytesRead() + entry.getLength();
+                if (end > size) {
+                    throw malformed(deb, "truncated: member '" + name + "' needs " + entry.getLength()
+                            + " bytes but the file ends " + (end - size) + " bytes early");
+                }
                 if (index == 0) {
                     if (!name.equals("debian-binary")) {
                         throw malformed(deb, "first ar member is '" + name + "', not 'debian-binary'");
@@ -83,20 +92,19 @@ public final class DebReader {
                     control = parseControlTar(deb, name, bytes);
                 } else if (name.startsWith("data.tar")) {
                     if (controlMember == null) {
-                        throw malformed(deb, "no control.tar member before '" + name + "' (missing control information)");
+                        throw malformed(deb, "no control.tar member before '" + name
+                                + "' (missing control information)");
                     }
                     dataMember = name;
-                    BoundedStream member = new BoundedStream(ar, entry.getLength());
                     if (verifyData) {
+                        BoundedStream member = new BoundedStream(ar, entry.getLength());
                         verifyDataTar(deb, name, member);
+                        drain(member, entry, deb);
                     }
-                    drain(member, entry, deb);
-                } else {
-                    drain(new BoundedStream(ar, entry.getLength()), entry, deb);
+                    break; // data.tar is the last member dpkg reads
                 }
                 index++;
             }
-            digesting.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw malformed(deb, "unreadable (" + oneLine(e) + ")");
         }
@@ -112,10 +120,40 @@ public final class DebReader {
                 throw malformed(deb, "control file has no " + field + " field");
             }
         }
-        HexFormat hex = HexFormat.of();
-        return new DebPackage(deb, size, hex.formatHex(md5.digest()), hex.formatHex(sha1.digest()),
-                hex.formatHex(sha256.digest()), control, controlMember, dataMember);
+        return new DebPackage(deb, size, digests[0], digests[1], control, controlMember, dataMember);
     }
+
+    /** MD5 and SHA-256 of the whole file, read once in large blocks. */
+    static String[] digest(Path file) throws IOException {
+        MessageDigest md5 = copy(MD5);
+        MessageDigest sha256 = copy(SHA256);
+        byte[] buf = BUFFER.get();
+        try (FileChannel ch = FileChannel.open(file)) {
+            ByteBuffer bb = ByteBuffer.wrap(buf);
+            int n;
+            while ((n = ch.read(bb.clear())) >= 0) {
+                if (n > 0) {
+                    md5.update(buf, 0, n);
+                    sha256.update(buf, 0, n);
+                }
+            }
+        }
+        HexFormat hex = HexFormat.of();
+        return new String[] {hex.formatHex(md5.digest()), hex.formatHex(sha256.digest())};
+    }
+
+    private static final MessageDigest MD5 = digest("MD5");
+    private static final MessageDigest SHA256 = digest("SHA-256");
+
+    private static MessageDigest copy(MessageDigest prototype) {
+        try {
+            return (MessageDigest) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            return digest(prototype.getAlgorithm());
+        }
+    }
+
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 20]);
 
     private static ArArchiveEntry nextEntry(ArArchiveInputStream ar, Path deb) throws PharosException {
         try {
@@ -192,7 +230,8 @@ public final class DebReader {
             return new GzipCompressorInputStream(in);
         }
         if (member.endsWith(".xz")) {
-            return new XZCompressorInputStream(in);
+            // dpkg-deb's default xz level has an 8 MiB dictionary: reuse the decoder's arrays across packages
+            return new XZInputStream(in, -1, BasicArrayCache.getInstance());
         }
         if (member.endsWith(".zst")) {
             return new ZstdCompressorInputStream(in);
@@ -216,44 +255,6 @@ public final class DebReader {
     private static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.replaceAll("\\s*\\R\\s*", " ");
-    }
-
-    /** Updates digests with every byte that passes through; this is what makes one read of the file enough. */
-    private static final class DigestingStream extends InputStream {
-        private final InputStream in;
-        private final MessageDigest[] digests;
-
-        DigestingStream(InputStream in, MessageDigest... digests) {
-            this.in = in;
-            this.digests = digests;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                for (MessageDigest d : digests) {
-                    d.update((byte) b);
-                }
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            int n = in.read(buf, off, len);
-            if (n > 0) {
-                for (MessageDigest d : digests) {
-                    d.update(buf, off, n);
-                }
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 
     /** Re-serves bytes already read (the magic) before the rest of the stream. */

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BeegfsBuildDockerTest {
     static final String BASE = "debian:trixie";
-    static final String IMAGE = "pharos-deb-buildenv:test";
+    /** Tagged with a hash of its Dockerfile, so a changed Dockerfile is never served by a stale image. */
+    static String IMAGE;
     static Path repoRoot;
     static Path fixture;
     static Path out;
@@ -46,8 +47,10 @@ class BeegfsBuildDockerTest {
         assumeTrue(Files.isDirectory(fixture), "BeeGFS fixture not found at " + fixture);
         assumeTrue(DockerCliEngine.available(), "no Docker engine reachable through the docker CLI");
         assumeTrue(DockerCliEngine.hasImage(BASE), "base image " + BASE + " is not in the local engine");
+        Path ctx = repoRoot.resolve("pharos-maven-plugin/src/test/resources/deb-buildenv");
+        IMAGE = "pharos-deb-buildenv:" + BeegfsSource.sha256Hex(Files.readAllBytes(ctx.resolve("Dockerfile")))
+                .substring(0, 12);
         if (!DockerCliEngine.hasImage(IMAGE)) {
-            Path ctx = repoRoot.resolve("pharos-maven-plugin/src/test/resources/deb-buildenv");
             var r = ProcessRunner.run(List.of("docker", "build", "--network", "host", "-t", IMAGE, ctx.toString()),
                     null, Map.of(), l -> { }, l -> { });
             assumeTrue(r.ok(), "cannot build " + IMAGE + ": " + String.join(" ", r.stderrTail()));
@@ -74,7 +77,8 @@ class BeegfsBuildDockerTest {
     static BeegfsBuild.Request request(String source, String version, Integer buildNumber, int jobs,
                                        Map<String, String> env) {
         return new BeegfsBuild.Request(source, null, null, version, buildNumber, "20", jobs, IMAGE, null, List.of(),
-                BeegfsBuild.UNDECLARED_BUILD_DEPENDS, env, out.resolve("work"), out.resolve("debs"), "host");
+                BeegfsBuild.UNDECLARED_BUILD_DEPENDS, env, out.resolve("work"), out.resolve("debs"), "host",
+                List.of(out.resolve("apt-repo")));
     }
 
     static final List<String> NAMES = List.of("beegfs-client", "beegfs-client-compat", "beegfs-client-dev",
@@ -110,6 +114,8 @@ class BeegfsBuildDockerTest {
             assertEquals(all ? "all" : "amd64", p.architecture(), p.packageName());
         }
         assertEquals(16, debFiles().size());
+        assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("debs"))));
         assertEquals("-j3", Files.readString(out.resolve("work/pkg/build/fixture-parallelism")).strip());
         assertTrue(Files.readString(r.buildLog()).contains("fixture: compile make saw -j3"));
         // the user's tree is untouched: no build outputs in the fixture
@@ -145,6 +151,9 @@ class BeegfsBuildDockerTest {
         var r = ProcessRunner.run(List.of("docker", "run", "--rm", "--network", "host", "-v", repo + ":/repo:ro",
                 BASE, "sh", "-c", script), null, Map.of(), lines::add, lines::add);
         assertEquals(0, r.exitCode(), String.join("\n", lines));
+        // apt reads as its unprivileged _apt user; on "Permission denied" it would retry as root and still succeed
+        assertFalse(lines.stream().anyMatch(l -> l.startsWith("Err:") || l.contains("Permission denied")
+                || l.contains("unsandboxed")), "apt's _apt user can read the repository: " + lines);
         assertTrue(lines.contains("beegfs-meta 8.3.1+b7"), String.join("\n", lines));
         assertTrue(lines.contains("beeond 8.3.1+b7"), String.join("\n", lines));
         assertTrue(lines.contains("beegfs-fsck 8.3.1+b7"), "beeond pulled in beegfs-utils: " + lines);
@@ -165,6 +174,7 @@ class BeegfsBuildDockerTest {
         assertFalse(m.contains("\n"));
         assertEquals(List.of(), debFiles());
         assertFalse(Files.exists(out.resolve("work/fingerprint.txt")));
+        assertFalse(Files.exists(out.resolve("apt-repo")), "the repository made from the old packages is gone too");
     }
 
     @Test
@@ -223,7 +233,7 @@ class BeegfsBuildDockerTest {
         assertEquals(0, t.exitCode());
         BeegfsBuild.Request bad = new BeegfsBuild.Request(tarball.toString(), null, "0".repeat(64), "8.3.1", null,
                 "20", 2, IMAGE, null, List.of(), List.of(), Map.of(), out.resolve("work"), out.resolve("debs"),
-                "host");
+                "host", List.of());
         PharosException mismatch = assertThrows(PharosException.class, () -> BeegfsBuild.build(bad, engine,
                 Console.SILENT));
         assertTrue(mismatch.getMessage().startsWith("Checksum mismatch for BeeGFS tarball " + tarball
@@ -231,6 +241,33 @@ class BeegfsBuildDockerTest {
         assertEquals("pharos.beegfs.sha256", mismatch.option());
         assertEquals(0, engine.runs.get());
         assertEquals(List.of(), debFiles());
+    }
+
+    @Test
+    @Order(8)
+    void fixtureMakefileKeepsBeegfsPreconditions() throws Exception {
+        // the fixture itself, without Pharos in front: '_' rejected, no version without git, existing PACKAGE_DIR
+        Path tree = out.resolve("direct/src");
+        AptRepository.deleteTree(out.resolve("direct"));
+        BeegfsSource.copyTree(fixture, tree);
+        Files.createDirectories(out.resolve("direct/existing"));
+        DockerCliEngine engine = new DockerCliEngine();
+        String[][] cases = {
+            {"BEEGFS_VERSION=8.3_1", "PACKAGE_DIR=/build/pkg",
+                "error: BEEGFS_VERSION 8.3_1 contains '_', which is not allowed"},
+            {"PACKAGE_DIR=/build/pkg", "DEBUILD_OPTS=-j2",
+                "error: cannot determine the version (git describe failed); set BEEGFS_VERSION"},
+            {"BEEGFS_VERSION=8.3.1", "PACKAGE_DIR=/build/existing",
+                "error: PACKAGE_DIR /build/existing already exists, refusing to overwrite it"}};
+        for (String[] c : cases) {
+            List<String> lines = new ArrayList<>();
+            int exit = engine.run(new RunSpec(IMAGE, List.of("make", "-s", "package-deb", c[0], c[1]), null, null,
+                    Map.of(), List.of(new RunSpec.Bind(out.resolve("direct").toString(), "/build", false)),
+                    "/build/src", "host", List.of(), false), lines::add, lines::add);
+            assertEquals(2, exit, String.join("\n", lines));
+            assertTrue(lines.contains(c[2]), c[2] + " in " + lines);
+        }
+        assertFalse(Files.exists(out.resolve("direct/pkg")), "nothing was started");
     }
 
     static Console recording(List<String> lines) {
