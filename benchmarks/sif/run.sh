@@ -45,26 +45,33 @@ rm -rf image.tar export.tar rootfs layers native.sif floor.sqfs scripted.sqfs sc
 t0=$(now); docker save -o image.tar "$TAG"; t1=$(now); SAVE=$(elapsed "$t0" "$t1")
 IMAGE_BYTES=$(stat -c %s image.tar)
 
-# native
-mkdir -p out
-t0=$(now)
-java -Xmx256m -cp "$CP" "$ROOT/benchmarks/sif/ConvertMain.java" image.tar out native "$TAG" "$COMP" > native.log
-t1=$(now); NATIVE=$(elapsed "$t0" "$t1")
-PEAK=$(sed -n 's/^peak_heap_bytes=//p' native.log)
-
-# floor: the flattened tar, mksquashfs alone, same options
+# the flattened tar for the floor
 cid=$(docker create --network host "$TAG" true); docker export -o export.tar "$cid"; docker rm "$cid" >/dev/null
-sync
-t0=$(now)
-mksquashfs - floor.sqfs -tar -noappend -comp "$COMP" -root-mode 755 -root-uid 0 -root-gid 0 -no-progress -quiet < export.tar
-t1=$(now); FLOOR=$(elapsed "$t0" "$t1")
+
+# native vs floor, alternated ROUNDS times (the machine may be shared: the best of each is compared)
+mkdir -p out classes
+javac -d classes -cp "$CP" "$ROOT/benchmarks/sif/ConvertMain.java"
+ROUNDS=${ROUNDS:-2}
+NATIVE=""; FLOOR=""; PEAK=0
+min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+for round in $(seq 1 "$ROUNDS"); do
+  rm -f floor.sqfs out/native.sif; sync
+  t0=$(now)
+  mksquashfs - floor.sqfs -tar -noappend -comp "$COMP" -root-mode 755 -root-uid 0 -root-gid 0 -no-progress -quiet < export.tar
+  t1=$(now); FLOOR=$(min "$FLOOR" "$(elapsed "$t0" "$t1")")
+  sync
+  t0=$(now)
+  java -Xmx256m -cp "classes:$CP" ConvertMain image.tar out native "$TAG" "$COMP" > native.log
+  t1=$(now); NATIVE=$(min "$NATIVE" "$(elapsed "$t0" "$t1")")
+  P=$(sed -n 's/^peak_heap_bytes=//p' native.log); [ "$P" -gt "$PEAK" ] && PEAK=$P
+done
 
 # scripted: extract layers applying whiteouts, mksquashfs the tree, siftool new/add
 t0=$(now)
 mkdir -p layers rootfs
 tar -xf image.tar -C layers
 for layer in $(python3 -c 'import json;print("\n".join(json.load(open("layers/manifest.json"))[0]["Layers"]))'); do
-  tar -tf "layers/$layer" | grep -E '(^|/)\.wh\.' | while read -r wh; do
+  { tar -tf "layers/$layer" | grep -E '(^|/)\.wh\.' || true; } | while read -r wh; do
     dir=$(dirname "$wh"); base=$(basename "$wh")
     if [ "$base" = ".wh..wh..opq" ]; then
       find "rootfs/$dir" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
@@ -89,4 +96,5 @@ printf '%s\n' \
   "native / floor        : $(echo "scale=3; $NATIVE / $FLOOR" | bc)   (target <= 1.10)" \
   "native / scripted     : $(echo "scale=3; $NATIVE / $SCRIPTED" | bc)   (target <= 0.70)" \
   "JVM peak heap         : $(numfmt --to=iec "$PEAK") with -Xmx256m   (target <= 256M)"
-rm -rf layers rootfs export.tar
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+rm -rf layers rootfs export.tar classes

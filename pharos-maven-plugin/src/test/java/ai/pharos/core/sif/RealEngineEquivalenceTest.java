@@ -198,6 +198,7 @@ class RealEngineEquivalenceTest {
         SifConverter.Result r = new SifConverter(new SifConverterTest.Recording(), HostSquashfsTool.find().get())
                 .convert(ImageSource.archive(archive, TAG, id), SifConverter.Options.of(work.resolve("out"), "equiv"));
 
+        SifConverterTest.assertSiftoolAccepts(r.sif(), TAG);
         Map<String, Item> sif = squashfsListing(r.sif());
         Map<String, Item> export = exportListing(TAG);
 
