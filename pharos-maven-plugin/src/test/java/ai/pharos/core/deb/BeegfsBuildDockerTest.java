@@ -46,7 +46,7 @@ class BeegfsBuildDockerTest {
         fixture = repoRoot.resolve("beegfs-packages/src/test/fixture/beegfs-fixture");
         assumeTrue(Files.isDirectory(fixture), "BeeGFS fixture not found at " + fixture);
         assumeTrue(DockerCliEngine.available(), "no Docker engine reachable through the docker CLI");
-        assumeTrue(DockerCliEngine.hasImage(BASE), "base image " + BASE + " is not in the local engine");
+        ai.pharos.core.docker.TestBaseImage.ensure();
         Path ctx = repoRoot.resolve("pharos-maven-plugin/src/test/resources/deb-buildenv");
         IMAGE = "pharos-deb-buildenv:" + BeegfsSource.sha256Hex(Files.readAllBytes(ctx.resolve("Dockerfile")))
                 .substring(0, 12);

@@ -40,9 +40,8 @@ class ContainerImagesDockerTest {
     static void buildImages() throws Exception {
         Optional<String> why = unavailable();
         assumeTrue(why.isEmpty(), () -> "Skipped: " + why.orElse(""));
+        TestBaseImage.ensure();
         try (Engine engine = engine()) {
-            assumeTrue(engine.inspectImage(BASE).isPresent(),
-                    "Skipped: base image " + BASE + " is not in the engine (bootstrap it first)");
             imagesDir = repoRoot().resolve("container-images").resolve("images");
             assumeTrue(Files.isDirectory(imagesDir), "Skipped: no " + imagesDir);
             List<Path> dirs;

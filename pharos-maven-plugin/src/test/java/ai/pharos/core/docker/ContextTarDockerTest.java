@@ -42,8 +42,7 @@ class ContextTarDockerTest {
     void needsEngine() throws PharosException {
         assumeTrue(ProcessRunner.which("docker").isPresent(), "no docker CLI on the PATH");
         assumeTrue(docker(List.of("version"), null).exitCode == 0, "no Docker engine answers `docker version`");
-        assumeTrue(docker(List.of("image", "inspect", BASE), null).exitCode == 0,
-                "local image " + BASE + " is missing (pharos:base-image makes it)");
+        TestBaseImage.ensure();
     }
 
     @AfterEach

@@ -65,8 +65,7 @@ class RealEngineEquivalenceTest {
         Assumptions.assumeTrue(HostSquashfsTool.find().isPresent(), "mksquashfs not on the PATH");
         Assumptions.assumeTrue(ProcessRunner.which("unsquashfs").isPresent(), "unsquashfs not on the PATH");
         Assumptions.assumeTrue(quiet("docker", "info") == 0, "no Docker engine answers 'docker info'");
-        Assumptions.assumeTrue(quiet("docker", "image", "inspect", "debian:trixie") == 0,
-                "local image debian:trixie missing");
+        ai.pharos.core.docker.TestBaseImage.ensure();
         work = tmp;
         Path ctx = Files.createDirectories(tmp.resolve("ctx"));
         Files.writeString(ctx.resolve("Dockerfile"), DOCKERFILE);
