@@ -44,6 +44,7 @@ public final class PackerImages {
     private final Settings settings;
     private final PackerTool packer;
     private final Console console;
+    private Path baseDirectory;
 
     public PackerImages(Settings settings, PackerTool packer, Console console) {
         this.settings = settings;
@@ -125,6 +126,7 @@ public final class PackerImages {
     /** Build every selected image whose inputs changed; returns one outcome per image. */
     public List<Outcome> build(BaseImage.Base base) throws PharosException {
         base.verify();
+        baseDirectory = base.diskPath().getParent();
         String packerVersion = packer.packerVersion();
         String qemuVersion = packer.qemuVersion();
         List<Outcome> outcomes = new ArrayList<>();
@@ -355,6 +357,9 @@ public final class PackerImages {
                 settings.key().privateKey().getParent()));
         if (settings.aptRepo() != null) {
             p.add(settings.aptRepo());
+        }
+        if (baseDirectory != null) {
+            p.add(baseDirectory);
         }
         return p;
     }
