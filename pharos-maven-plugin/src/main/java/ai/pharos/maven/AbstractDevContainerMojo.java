@@ -43,7 +43,8 @@ public abstract class AbstractDevContainerMojo extends AbstractDockerMojo {
     protected DevContainer.Options devOptions(Engine engine) {
         Endpoint e = engine.endpoint();
         Path socket = e.host().startsWith("unix://") ? Path.of(e.host().substring("unix://".length())) : null;
-        Path ws = workspace.toPath().toAbsolutePath().normalize();
+        // Without a project (pharos:run outside a Maven project) the workspace is the current directory.
+        Path ws = (workspace != null ? workspace.toPath() : Path.of("")).toAbsolutePath().normalize();
         Path wd = workingDirectory == null ? ws : workingDirectory.toPath().toAbsolutePath().normalize();
         if (!wd.startsWith(ws)) {
             wd = ws;

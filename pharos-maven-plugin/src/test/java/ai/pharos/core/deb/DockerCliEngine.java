@@ -74,7 +74,8 @@ class DockerCliEngine implements Engine {
     }
 
     @Override
-    public String importImage(InputStream rootfsTar, String reference, Consumer<String> log) {
+    public String importImage(java.nio.file.Path rootfsTar, String reference, java.util.Map<String, String> labels,
+                              java.time.Instant created, Consumer<String> log) {
         throw new UnsupportedOperationException();
     }
 
