@@ -25,5 +25,7 @@ check "apt cache cleaned" sh -c '! ls /var/cache/apt/archives/*.deb'
 check "apt lists removed" sh -c '! ls /var/lib/apt/lists/*_Packages'
 # --- the basics of a cloud image
 installed cloud-init openssh-server sudo
-enabled ssh cloud-init
+enabled ssh
+# cloud-init >= 24.3 split cloud-init.service into cloud-init-main/cloud-init-network
+check "cloud-init enabled" sh -c 'systemctl is-enabled cloud-init-main.service || systemctl is-enabled cloud-init.service'
 check "booted through GRUB from the disk" test -e /boot/grub/grub.cfg

@@ -86,9 +86,8 @@ public final class PackerProgress implements Consumer<String> {
             } else {
                 // "    qemu: <guest output>"
                 String guest = s.strip();
-                if (!e.target().isEmpty() && guest.startsWith(e.target() + ": ")) {
-                    guest = guest.substring(e.target().length() + 2);
-                }
+                // "qemu.<image>: text" (the build name as Packer prints it)
+                guest = guest.replaceFirst("^\\S*" + Pattern.quote(image) + ": ", "");
                 console.info("[" + image + "]   " + guest);
             }
         }
