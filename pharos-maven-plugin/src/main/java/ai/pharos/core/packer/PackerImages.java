@@ -139,7 +139,10 @@ public final class PackerImages {
     Fingerprint fingerprint(String image, BaseImage.Base base, String packerVersion, String qemuVersion)
             throws PharosException {
         Path dir = settings.moduleDir().resolve(image);
-        Fingerprint fp = new Fingerprint().addTree("image", dir).addTree("common", settings.moduleDir().resolve(COMMON))
+        // checks.sh files test the image but do not shape it: editing them does not rebuild
+        java.util.function.Predicate<Path> shapesImage = p -> !p.getFileName().toString().equals("checks.sh");
+        Fingerprint fp = new Fingerprint().addTree("image", dir, shapesImage)
+                .addTree("common", settings.moduleDir().resolve(COMMON), shapesImage)
                 .add("base.sha256", base.sha256()).add("packer", packerVersion).add("qemu", qemuVersion)
                 .addAll("var.", settings.variables());
         if (usesAptRepo(image)) {

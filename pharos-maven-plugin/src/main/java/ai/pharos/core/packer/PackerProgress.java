@@ -71,8 +71,14 @@ public final class PackerProgress implements Consumer<String> {
             }
             remember(s);
             if ("error".equals(kind)) {
-                errors.add(s);
-                console.warn("[" + image + "] " + s);
+                Matcher guestErr = STEP.matcher(s);
+                if (guestErr.matches()) {
+                    // a provisioner's stderr: "==> qemu.<image>: text"
+                    console.info("[" + image + "]   " + guestErr.group(2));
+                } else {
+                    errors.add(s);
+                    console.warn("[" + image + "] " + s);
+                }
                 continue;
             }
             Matcher m = STEP.matcher(s);
