@@ -1,2 +1,2 @@
 # cloud-base settings (a change here rebuilds this image only)
-memory = 1024
+memory = 1536

@@ -62,7 +62,7 @@ source "qemu" "hpc-compute" {
   net_device       = "virtio-net"
   disk_cache       = "unsafe"
   disk_discard     = "unmap"
-  boot_wait        = "0s"
+  boot_wait        = "1s" # "0s" counts as unset in Packer 1.6.6 HCL2 (10 s default)
   vnc_bind_address = "127.0.0.1"
   # SSH forward on loopback only (Packer's default hostfwd listens on every interface).
   qemuargs = concat([

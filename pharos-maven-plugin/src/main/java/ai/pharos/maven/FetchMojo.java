@@ -16,7 +16,7 @@ import java.io.File;
  * Writes {@code target/pharos/base.json} for {@code pharos:packer-build}.
  */
 @Mojo(name = "fetch", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
-public class FetchMojo extends AbstractPharosMojo {
+public class FetchMojo extends AbstractDevContainerMojo {
 
     /** {@code auto} (download, else mirror build), {@code download} or {@code mirror}. */
     @Parameter(property = "pharos.base.source", defaultValue = "auto")
@@ -54,7 +54,7 @@ public class FetchMojo extends AbstractPharosMojo {
     @Parameter(property = "pharos.packer.accelerator", defaultValue = "auto")
     private String accelerator;
 
-    /** Run root steps and qemu on the host. */
+    /** Run Packer, qemu-img and root steps on the host instead of the dev container. */
     @Parameter(property = "pharos.packer.host", defaultValue = "false")
     private boolean host;
 
@@ -71,9 +71,11 @@ public class FetchMojo extends AbstractPharosMojo {
     protected void run(Console console) throws PharosException {
         BaseImage.Source src = BaseImage.Source.parse(source);
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
-        BaseImage.Base base = BaseImage.fetch(new BaseImage.Request(src, url, checksumsUrl, suite, mirror, sizeMiB,
-                cacheDirectory.toPath(), key, PackerSupport.accelerator(accelerator),
-                PackerSupport.rootRunner(host)), console);
+        BaseImage.Base base;
+        try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
+            base = BaseImage.fetch(new BaseImage.Request(src, url, checksumsUrl, suite, mirror, sizeMiB,
+                    cacheDirectory.toPath(), key, PackerSupport.accelerator(accelerator), tools.root), console);
+        }
         base.write(buildDirectory.toPath().resolve("pharos").resolve("base.json"));
         console.info("Base image (" + base.origin() + ", " + base.source() + "): " + base.disk() + " sha256:"
                 + base.sha256());

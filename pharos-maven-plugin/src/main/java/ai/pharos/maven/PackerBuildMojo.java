@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code target/<image>/manifest.json}. Images whose inputs did not change are up to date.
  */
 @Mojo(name = "packer-build", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
-public class PackerBuildMojo extends AbstractPharosMojo {
+public class PackerBuildMojo extends AbstractDevContainerMojo {
 
     @Parameter(property = "pharos.packer.directory", defaultValue = "${project.basedir}")
     private File directory;
@@ -75,10 +75,13 @@ public class PackerBuildMojo extends AbstractPharosMojo {
     protected void run(Console console) throws PharosException {
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
         BaseImage.Base base = BaseImage.Base.read(buildDirectory.toPath().resolve("pharos").resolve("base.json"));
-        List<PackerImages.Outcome> outcomes = new PackerImages(new PackerImages.Settings(directory.toPath(),
-                images == null ? List.of() : images, buildDirectory.toPath(), key, aptRepository.toPath(),
-                PackerSupport.accelerator(accelerator), variables == null ? Map.of() : variables, check),
-                PackerSupport.packerTool(host), console).build(base);
+        List<PackerImages.Outcome> outcomes;
+        try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
+            outcomes = new PackerImages(new PackerImages.Settings(directory.toPath(),
+                    images == null ? List.of() : images, buildDirectory.toPath(), key, aptRepository.toPath(),
+                    PackerSupport.accelerator(accelerator), variables == null ? Map.of() : variables, check),
+                    tools.packer, console).build(base);
+        }
         for (PackerImages.Outcome o : outcomes) {
             if (attach) {
                 projectHelper.attachArtifact(project, "qcow2", o.image(), o.qcow2().toFile());

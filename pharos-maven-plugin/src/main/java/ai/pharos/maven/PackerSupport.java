@@ -1,6 +1,8 @@
 package ai.pharos.maven;
 
+import ai.pharos.core.Console;
 import ai.pharos.core.PharosException;
+import ai.pharos.core.docker.Engine;
 import ai.pharos.core.packer.PackerTool;
 import ai.pharos.core.packer.QemuVm;
 import ai.pharos.core.packer.RootRunner;
@@ -10,28 +12,50 @@ final class PackerSupport {
     private PackerSupport() {
     }
 
-    static PackerTool packerTool(boolean host) throws PharosException {
-        if (host) {
-            return new PackerTool.Host();
+    /** Packer and the root runner of one goal execution; closes the engine connection when it made one. */
+    static final class Tools implements AutoCloseable {
+        final PackerTool packer;
+        final RootRunner root;
+        private final Engine engine;
+
+        private Tools(PackerTool packer, RootRunner root, Engine engine) {
+            this.packer = packer;
+            this.root = root;
+            this.engine = engine;
         }
-        throw new PharosException("Running Packer in the dev container needs the Docker engine integration, which"
-                + " this build does not have yet", "pharos.packer.host",
-                "Set -Dpharos.packer.host=true to run the host's packer and qemu (Debian: apt-get install packer"
-                + " qemu-system-x86 qemu-utils).");
+
+        @Override
+        public void close() {
+            if (engine != null) {
+                engine.close();
+            }
+        }
     }
 
-    static RootRunner rootRunner(boolean host) {
-        if (RootRunner.isRoot()) {
-            return new RootRunner.Host();
+    /**
+     * Host tools when {@code host} (root steps on the host need the build to run as root), else the dev container
+     * through the Docker engine. A root build on the host never needs the container for debootstrap.
+     */
+    static Tools tools(boolean host, AbstractDevContainerMojo mojo, Console console) throws PharosException {
+        if (host) {
+            return new Tools(new PackerTool.Host(), RootRunner.isRoot() ? new RootRunner.Host() : noRoot(), null);
         }
+        Engine engine = mojo.connect(console);
+        var dev = mojo.devContainer(engine, console);
+        var options = mojo.devOptions(engine);
+        return new Tools(new PackerTool.Container(dev, options),
+                RootRunner.isRoot() ? new RootRunner.Host() : new RootRunner.Container(dev, options), engine);
+    }
+
+    private static RootRunner noRoot() {
         return new RootRunner() {
             @Override
             public int run(java.util.List<String> command, java.util.List<java.nio.file.Path> paths,
                            java.util.Map<String, String> env, java.util.function.Consumer<String> out)
                     throws PharosException {
-                throw new PharosException("Building the base image from the mirror needs root (debootstrap) and the"
-                        + " dev container integration is not available in this build", "pharos.base.source",
-                        "Run the build as root, or use -Dpharos.base.source=download with a reachable cloud image URL.");
+                throw new PharosException("Building the base image from the mirror needs root (debootstrap chroot)",
+                        "pharos.packer.host", "Run the build as root, or leave pharos.packer.host=false so that"
+                        + " debootstrap runs as root in the dev container.");
             }
 
             @Override

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /** {@code packer validate} of the selected image templates (with the shared versions and each image's variables). */
 @Mojo(name = "packer-validate", defaultPhase = LifecyclePhase.VALIDATE, threadSafe = true)
-public class PackerValidateMojo extends AbstractPharosMojo {
+public class PackerValidateMojo extends AbstractDevContainerMojo {
 
     /** Directory holding one sub-directory per image and {@code common/}. */
     @Parameter(property = "pharos.packer.directory", defaultValue = "${project.basedir}")
@@ -54,8 +54,10 @@ public class PackerValidateMojo extends AbstractPharosMojo {
     @Override
     protected void run(Console console) throws PharosException {
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
-        new PackerImages(new PackerImages.Settings(directory.toPath(), images == null ? List.of() : images,
-                buildDirectory.toPath(), key, aptRepository.toPath(), PackerSupport.accelerator(accelerator),
-                variables == null ? Map.of() : variables, false), PackerSupport.packerTool(host), console).validate();
+        try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
+            new PackerImages(new PackerImages.Settings(directory.toPath(), images == null ? List.of() : images,
+                    buildDirectory.toPath(), key, aptRepository.toPath(), PackerSupport.accelerator(accelerator),
+                    variables == null ? Map.of() : variables, false), tools.packer, console).validate();
+        }
     }
 }

@@ -34,6 +34,12 @@ public final class Fingerprint {
 
     /** Add every regular file under {@code dir} (or the file itself) by its content digest. */
     public Fingerprint addTree(String name, Path dir) throws PharosException {
+        return addTree(name, dir, p -> true);
+    }
+
+    /** As {@link #addTree(String, Path)}, only the files {@code include} accepts. */
+    public Fingerprint addTree(String name, Path dir, java.util.function.Predicate<Path> include)
+            throws PharosException {
         if (dir == null || !Files.exists(dir)) {
             return add(name, "(absent)");
         }
@@ -41,7 +47,7 @@ public final class Fingerprint {
             return add(name, sha256(dir));
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+            for (Path f : files.filter(Files::isRegularFile).filter(include).sorted().toList()) {
                 add(name + "/" + dir.relativize(f).toString().replace('\\', '/'), sha256(f));
             }
         } catch (IOException e) {

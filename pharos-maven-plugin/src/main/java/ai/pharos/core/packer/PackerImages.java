@@ -44,6 +44,7 @@ public final class PackerImages {
     private final Settings settings;
     private final PackerTool packer;
     private final Console console;
+    private Path baseDirectory;
 
     public PackerImages(Settings settings, PackerTool packer, Console console) {
         this.settings = settings;
@@ -125,6 +126,7 @@ public final class PackerImages {
     /** Build every selected image whose inputs changed; returns one outcome per image. */
     public List<Outcome> build(BaseImage.Base base) throws PharosException {
         base.verify();
+        baseDirectory = base.diskPath().getParent();
         String packerVersion = packer.packerVersion();
         String qemuVersion = packer.qemuVersion();
         List<Outcome> outcomes = new ArrayList<>();
@@ -137,7 +139,10 @@ public final class PackerImages {
     Fingerprint fingerprint(String image, BaseImage.Base base, String packerVersion, String qemuVersion)
             throws PharosException {
         Path dir = settings.moduleDir().resolve(image);
-        Fingerprint fp = new Fingerprint().addTree("image", dir).addTree("common", settings.moduleDir().resolve(COMMON))
+        // checks.sh files test the image but do not shape it: editing them does not rebuild
+        java.util.function.Predicate<Path> shapesImage = p -> !p.getFileName().toString().equals("checks.sh");
+        Fingerprint fp = new Fingerprint().addTree("image", dir, shapesImage)
+                .addTree("common", settings.moduleDir().resolve(COMMON), shapesImage)
                 .add("base.sha256", base.sha256()).add("packer", packerVersion).add("qemu", qemuVersion)
                 .addAll("var.", settings.variables());
         if (usesAptRepo(image)) {
@@ -355,6 +360,9 @@ public final class PackerImages {
                 settings.key().privateKey().getParent()));
         if (settings.aptRepo() != null) {
             p.add(settings.aptRepo());
+        }
+        if (baseDirectory != null) {
+            p.add(baseDirectory);
         }
         return p;
     }

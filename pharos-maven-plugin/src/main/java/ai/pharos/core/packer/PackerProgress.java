@@ -71,8 +71,14 @@ public final class PackerProgress implements Consumer<String> {
             }
             remember(s);
             if ("error".equals(kind)) {
-                errors.add(s);
-                console.warn("[" + image + "] " + s);
+                Matcher guestErr = STEP.matcher(s);
+                if (guestErr.matches()) {
+                    // a provisioner's stderr: "==> qemu.<image>: text"
+                    console.info("[" + image + "]   " + guestErr.group(2));
+                } else {
+                    errors.add(s);
+                    console.warn("[" + image + "] " + s);
+                }
                 continue;
             }
             Matcher m = STEP.matcher(s);
@@ -86,9 +92,8 @@ public final class PackerProgress implements Consumer<String> {
             } else {
                 // "    qemu: <guest output>"
                 String guest = s.strip();
-                if (!e.target().isEmpty() && guest.startsWith(e.target() + ": ")) {
-                    guest = guest.substring(e.target().length() + 2);
-                }
+                // "qemu.<image>: text" (the build name as Packer prints it)
+                guest = guest.replaceFirst("^\\S*" + Pattern.quote(image) + ": ", "");
                 console.info("[" + image + "]   " + guest);
             }
         }

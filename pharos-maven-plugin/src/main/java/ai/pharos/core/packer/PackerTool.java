@@ -1,7 +1,7 @@
 package ai.pharos.core.packer;
 
 import ai.pharos.core.PharosException;
-import ai.pharos.core.docker.Engine;
+import ai.pharos.core.docker.DevContainer;
 import ai.pharos.core.docker.RunSpec;
 import ai.pharos.core.process.ProcessRunner;
 
@@ -138,14 +138,17 @@ public interface PackerTool {
         }
     }
 
-    /** The dev container: same paths inside as outside, host network, /dev/kvm passed through when present. */
+    /**
+     * The dev container (as root: qemu needs /dev/kvm when present, debootstrap needs chroot), host network, the
+     * workspace and every directory the build touches bind-mounted at the same paths.
+     */
     final class Container implements PackerTool {
-        private final Engine engine;
-        private final String image;
+        private final DevContainer dev;
+        private final DevContainer.Options options;
 
-        public Container(Engine engine, String image) {
-            this.engine = engine;
-            this.image = image;
+        public Container(DevContainer dev, DevContainer.Options options) {
+            this.dev = dev;
+            this.options = options;
         }
 
         @Override
@@ -153,30 +156,33 @@ public interface PackerTool {
                           Consumer<String> out) throws PharosException {
             List<String> cmd = new ArrayList<>(List.of("packer"));
             cmd.addAll(args);
-            return run(cmd, workDir, env, paths, out);
+            return dev.exec(options(options, workDir, env, paths), cmd, out, out);
         }
 
         @Override
         public int tool(List<String> command, List<Path> paths, Consumer<String> out) throws PharosException {
-            return run(command, null, Map.of(), paths, out);
+            return dev.exec(options(options, null, Map.of(), paths), command, out, out);
         }
 
-        private int run(List<String> cmd, Path workDir, Map<String, String> env, List<Path> paths,
-                        Consumer<String> out) throws PharosException {
-            List<RunSpec.Bind> binds = new ArrayList<>();
+        /** Options for one run: as root, with {@code paths} outside the workspace bind-mounted at the same path. */
+        static DevContainer.Options options(DevContainer.Options o, Path workDir, Map<String, String> env,
+                                            List<Path> paths) {
+            List<RunSpec.Bind> binds = new ArrayList<>(o.extraBinds());
             for (Path p : paths) {
-                String abs = p.toAbsolutePath().normalize().toString();
-                binds.add(new RunSpec.Bind(abs, abs, false));
+                Path abs = p.toAbsolutePath().normalize();
+                if (!abs.startsWith(o.workspace()) && java.nio.file.Files.exists(abs)) {
+                    binds.add(new RunSpec.Bind(abs.toString(), abs.toString(), false));
+                }
             }
-            List<String> devices = java.nio.file.Files.exists(Path.of("/dev/kvm")) ? List.of("/dev/kvm") : List.of();
-            RunSpec spec = new RunSpec(image, cmd, null, "0:0", env, binds,
-                    workDir == null ? null : workDir.toAbsolutePath().toString(), "host", devices, false);
-            return engine.run(spec, out, out);
+            Map<String, String> e = new java.util.LinkedHashMap<>(o.env());
+            e.putAll(env);
+            return new DevContainer.Options(o.image(), o.workspace(), workDir == null ? o.workingDir() : workDir,
+                    false, null, e, binds, 0, 0);
         }
 
         @Override
         public String describe() {
-            return "dev container " + image;
+            return "dev container " + options.image();
         }
     }
 }

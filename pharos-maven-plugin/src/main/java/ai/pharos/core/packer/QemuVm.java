@@ -152,6 +152,12 @@ public final class QemuVm implements AutoCloseable {
     public String sshOutput(String remote, Duration timeout) throws PharosException {
         StringBuilder sb = new StringBuilder();
         ProcessRunner.Result r = ssh(List.of(remote), l -> sb.append(l).append('\n'), timeout);
+        // 255: the connection itself failed (sshd restarted by cloud-init during first boot): retry
+        for (int attempt = 0; r.exitCode() == 255 && attempt < 6 && process.isAlive(); attempt++) {
+            sleep(5000);
+            sb.setLength(0);
+            r = ssh(List.of(remote), l -> sb.append(l).append('\n'), timeout);
+        }
         if (!r.ok()) {
             List<String> out = sb.toString().lines().toList();
             List<String> tail = new ArrayList<>(out.subList(Math.max(0, out.size() - 8), out.size()));

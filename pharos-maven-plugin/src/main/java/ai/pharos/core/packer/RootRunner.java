@@ -1,14 +1,12 @@
 package ai.pharos.core.packer;
 
 import ai.pharos.core.PharosException;
-import ai.pharos.core.docker.Engine;
-import ai.pharos.core.docker.RunSpec;
+import ai.pharos.core.docker.DevContainer;
 import ai.pharos.core.process.ProcessRunner;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -52,29 +50,23 @@ public interface RootRunner {
 
     /** The dev container, as root, host network (the mirror must be reachable), same paths inside as outside. */
     final class Container implements RootRunner {
-        private final Engine engine;
-        private final String image;
+        private final DevContainer dev;
+        private final DevContainer.Options options;
 
-        public Container(Engine engine, String image) {
-            this.engine = engine;
-            this.image = image;
+        public Container(DevContainer dev, DevContainer.Options options) {
+            this.dev = dev;
+            this.options = options;
         }
 
         @Override
         public int run(List<String> command, List<Path> paths, Map<String, String> env, Consumer<String> out)
                 throws PharosException {
-            List<RunSpec.Bind> binds = new ArrayList<>();
-            for (Path p : paths) {
-                String abs = p.toAbsolutePath().normalize().toString();
-                binds.add(new RunSpec.Bind(abs, abs, false));
-            }
-            RunSpec spec = new RunSpec(image, command, null, "0:0", env, binds, null, "host", List.of(), false);
-            return engine.run(spec, out, out);
+            return dev.exec(PackerTool.Container.options(options, null, env, paths), command, out, out);
         }
 
         @Override
         public String describe() {
-            return "in the dev container " + image + " (as root)";
+            return "in the dev container " + options.image() + " (as root)";
         }
     }
 }

@@ -19,8 +19,7 @@ public final class SeedIso {
     public static String defaultUserData(String publicKeyLine) {
         return "#cloud-config\n"
                 + "users:\n  - default\n"
-                + "ssh_authorized_keys:\n  - " + publicKeyLine + "\n"
-                + "ssh_pwauth: false\n";
+                + "ssh_authorized_keys:\n  - " + publicKeyLine + "\n";
     }
 
     /** user-data creating a separate check user with the key, so the tests can also see that {@code debian} is gone. */
@@ -30,8 +29,7 @@ public final class SeedIso {
                 + "  - name: " + user + "\n"
                 + "    shell: /bin/bash\n"
                 + "    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n"
-                + "    ssh_authorized_keys:\n      - " + publicKeyLine + "\n"
-                + "ssh_pwauth: false\n";
+                + "    ssh_authorized_keys:\n      - " + publicKeyLine + "\n";
     }
 
     /** Write {@code iso} (atomically) with xorriso. */

@@ -65,16 +65,15 @@ cp -L "$ROOT/vmlinuz" "$OUT/vmlinuz"
 cp -L "$ROOT/initrd.img" "$OUT/initrd.img"
 printf '%s\n' "$ROOT_UUID" > "$OUT/root-uuid"
 
-echo "pharos-base: partitioning a ${SIZE_MIB} MiB disk (GPT: BIOS boot + root) and writing ext4 without mounting"
+echo "pharos-base: partitioning a ${SIZE_MIB} MiB disk (MBR: root from 2 MiB, bootable) and writing ext4 without mounting"
 RAW=$WORK/disk.raw
 truncate -s "${SIZE_MIB}M" "$RAW"
-# root partition: from sector 4096 to 1 MiB before the end (room for the backup GPT), sizes explicit so that the
-# file system written by mke2fs matches the partition exactly
+# An MBR label: GRUB embeds its core image in the gap before the partition. (A GPT with a BIOS-boot partition
+# written here was refused by trixie's grub-install 2.12 inside the guest: "no BIOS Boot Partition".)
 TOTAL=$(( SIZE_MIB * 2048 ))
-PART_SECTORS=$(( TOTAL - 4096 - 2048 ))
-sfdisk --quiet --label gpt "$RAW" <<PART
-start=2048, size=2048, type=21686148-6E55-6F70-744E-656564454649, name=bios
-start=4096, size=$PART_SECTORS, type=0FC63DAF-8483-4772-8E39-793D69C47DE4, name=root
+PART_SECTORS=$(( TOTAL - 4096 ))
+sfdisk --quiet --label dos "$RAW" <<PART
+start=4096, size=$PART_SECTORS, type=83, bootable
 PART
 mke2fs -q -t ext4 -L root -U "$ROOT_UUID" -E offset=$(( 4096 * 512 )) -d "$ROOT" -F "$RAW" "$(( PART_SECTORS / 2 ))k"
 qemu-img convert -O qcow2 "$RAW" "$OUT/stage0.qcow2"

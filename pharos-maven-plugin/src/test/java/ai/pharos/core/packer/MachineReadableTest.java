@@ -41,7 +41,9 @@ class MachineReadableTest {
         p.accept("6,,ui,error,Build 'qemu.hpc-controller' errored after 2 minutes: Script exited with non-zero "
                 + "exit status: 100.Allowed exit codes are: [0]");
         assertEquals("shell script: /x/common/scripts/slurm.sh", p.currentProvisioner());
-        assertEquals(2, p.errors().size());
+        assertEquals(1, p.errors().size(), p.errors().toString());
+        assertTrue(console.all().contains("INFO [hpc-controller]   Script exited with non-zero exit status: 100"),
+                console.all());
         assertTrue(console.all().contains("INFO [hpc-controller] Waiting for SSH to become available..."), console.all());
         assertTrue(console.all().contains("INFO [hpc-controller]   E: Unable to locate package slurmctld"),
                 console.all());

@@ -122,7 +122,7 @@ class PackerImagesTest {
         Path module = t.resolve("module");
         copyTree(moduleDir(), module);
         Path template = module.resolve("cloud-base/cloud-base.pkr.hcl");
-        Files.writeString(template, Files.readString(template).replace("boot_wait        = \"0s\"",
+        Files.writeString(template, Files.readString(template).replace("boot_wait        = \"1s\"",
                 "boot_wait        = \"0s\"\n  no_such_option = true"));
         PharosException e = assertThrows(PharosException.class, () -> images(module, t.resolve("target"),
                 List.of("cloud-base"), Map.of(), new PackerTool.Host(), new RecordingConsole()).validate());
