@@ -6,7 +6,11 @@ export DEBIAN_FRONTEND=noninteractive
 if [ "$GPU" != "true" ]; then echo "pharos: GPU support disabled (gpu = false)"; exit 0; fi
 sudo sed -i 's/^Components: main$/Components: main contrib non-free non-free-firmware/' /etc/apt/sources.list.d/debian.sources
 sudo apt-get -q update
-sudo -E apt-get -q install -y --no-install-recommends $NVIDIA_PACKAGES "slurm-wlm-nvml-plugin=$SLURM_VERSION"
+# contrib's slurm-wlm-nvml-plugin can lag main's Slurm security updates (trixie: 24.11.5-2 vs 24.11.5-4+deb13u1):
+# require the same upstream version rather than the same Debian revision.
+NVML=$(apt-cache policy slurm-wlm-nvml-plugin | sed -n 's/^  Candidate: //p')
+case "$NVML" in "${SLURM_VERSION%%-*}"-*) ;; *) echo "pharos: slurm-wlm-nvml-plugin $NVML does not match Slurm $SLURM_VERSION" >&2; exit 1 ;; esac
+sudo -E apt-get -q install -y --no-install-recommends $NVIDIA_PACKAGES "slurm-wlm-nvml-plugin=$NVML"
 sudo apt-mark hold slurm-wlm-nvml-plugin >/dev/null
 # nvidia-kernel-dkms ships the nouveau blacklist; make sure the initramfs carries it.
 sudo update-initramfs -u
