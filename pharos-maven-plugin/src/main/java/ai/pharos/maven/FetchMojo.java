@@ -3,12 +3,17 @@ package ai.pharos.maven;
 import ai.pharos.core.Console;
 import ai.pharos.core.PharosException;
 import ai.pharos.core.packer.BaseImage;
+import ai.pharos.core.packer.PackerImages;
 import ai.pharos.core.packer.SshKeys;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Provides the base disk of the Packer images, cached outside {@code target/} by its inputs: a pinned Debian
@@ -58,6 +63,14 @@ public class FetchMojo extends AbstractDevContainerMojo {
     @Parameter(property = "pharos.packer.host", defaultValue = "false")
     private boolean host;
 
+    /** The packer-images module: image directories whose {@code base-packages.txt} asks for a base of their own. */
+    @Parameter(property = "pharos.packer.directory", defaultValue = "${project.basedir}")
+    private File directory;
+
+    /** Comma-separated images (default: all): only their bases are prepared. */
+    @Parameter(property = "pharos.images")
+    private List<String> images;
+
     @Parameter(defaultValue = "${project.build.directory}", readonly = true)
     private File buildDirectory;
 
@@ -73,11 +86,38 @@ public class FetchMojo extends AbstractDevContainerMojo {
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
         BaseImage.Base base;
         try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
-            base = BaseImage.fetch(new BaseImage.Request(src, url, checksumsUrl, suite, mirror, sizeMiB,
-                    cacheDirectory.toPath(), key, PackerSupport.accelerator(accelerator), tools.root), console);
+            BaseImage.Request request = new BaseImage.Request(src, url, checksumsUrl, suite, mirror, sizeMiB,
+                    cacheDirectory.toPath(), key, PackerSupport.accelerator(accelerator), tools.root);
+            base = BaseImage.fetch(request, console);
+            base.write(buildDirectory.toPath().resolve("pharos").resolve("base.json"));
+            console.info("Base image (" + base.origin() + ", " + base.source() + "): " + base.disk() + " sha256:"
+                    + base.sha256());
+            // Images that want packages in their base (base-packages.txt) get a mirror-built base of their own.
+            List<String> selected = PackerImages.discover(directory.toPath()).isEmpty() ? List.of()
+                    : PackerImages.select(directory.toPath(), images);
+            for (String image : selected) {
+                Path record = buildDirectory.toPath().resolve("pharos").resolve("base-" + image + ".json");
+                BaseImage.Extras extras = PackerImages.baseExtras(directory.toPath(), image);
+                deleteRecord(record);
+                if (extras.isEmpty()) {
+                    continue;
+                }
+                if (!"mirror".equals(base.origin())) {
+                    console.info(image + ": base is the downloaded image; its provisioning installs " + extras);
+                    continue;
+                }
+                BaseImage.Base own = BaseImage.fetch(request.withExtras(extras), console);
+                own.write(record);
+                console.info(image + ": base image with " + extras + ": " + own.disk() + " sha256:" + own.sha256());
+            }
         }
-        base.write(buildDirectory.toPath().resolve("pharos").resolve("base.json"));
-        console.info("Base image (" + base.origin() + ", " + base.source() + "): " + base.disk() + " sha256:"
-                + base.sha256());
+    }
+
+    private static void deleteRecord(Path record) throws PharosException {
+        try {
+            Files.deleteIfExists(record);
+        } catch (IOException e) {
+            throw new PharosException("Cannot delete " + record + ": " + e.getMessage(), null, null, e);
+        }
     }
 }

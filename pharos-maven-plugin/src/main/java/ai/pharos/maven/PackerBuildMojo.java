@@ -74,13 +74,18 @@ public class PackerBuildMojo extends AbstractDevContainerMojo {
     @Override
     protected void run(Console console) throws PharosException {
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
-        BaseImage.Base base = BaseImage.Base.read(buildDirectory.toPath().resolve("pharos").resolve("base.json"));
+        java.nio.file.Path records = buildDirectory.toPath().resolve("pharos");
+        BaseImage.Base base = BaseImage.Base.read(records.resolve("base.json"));
+        PackerImages.Bases bases = image -> {
+            java.nio.file.Path own = records.resolve("base-" + image + ".json");
+            return java.nio.file.Files.isRegularFile(own) ? BaseImage.Base.read(own) : base;
+        };
         List<PackerImages.Outcome> outcomes;
         try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
             outcomes = new PackerImages(new PackerImages.Settings(directory.toPath(),
                     images == null ? List.of() : images, buildDirectory.toPath(), key, aptRepository.toPath(),
                     PackerSupport.accelerator(accelerator), variables == null ? Map.of() : variables, check),
-                    tools.packer, console).build(base);
+                    tools.packer, console).build(bases);
         }
         for (PackerImages.Outcome o : outcomes) {
             if (attach) {

@@ -88,4 +88,35 @@ class BaseImageTest {
         assertEquals(f1, BaseImage.mirrorFingerprint(request(BaseImage.Source.MIRROR, img, dir, k1)));
         assertFalse(f1.equals(BaseImage.mirrorFingerprint(request(BaseImage.Source.MIRROR, img, dir, k2))));
     }
+
+    @Test
+    void extraPackagesGiveTheirOwnBaseAndLeaveThePlainOneAlone(@TempDir Path dir) throws Exception {
+        SshKeys.KeyPairFiles k = SshKeys.ensure(dir.resolve("a"), new RecordingConsole());
+        BaseImage.Request plain = request(BaseImage.Source.MIRROR, dir.resolve("x"), dir, k);
+        BaseImage.Extras gpu = new BaseImage.Extras(java.util.List.of("nvidia-kernel-dkms"), "main non-free");
+        String f0 = BaseImage.mirrorFingerprint(plain);
+        String f1 = BaseImage.mirrorFingerprint(plain.withExtras(gpu));
+        assertFalse(f0.equals(f1));
+        assertEquals(f0, BaseImage.mirrorFingerprint(plain.withExtras(BaseImage.Extras.NONE)));
+        assertFalse(f1.equals(BaseImage.mirrorFingerprint(plain.withExtras(
+                new BaseImage.Extras(java.util.List.of("nvidia-kernel-dkms"), "main contrib non-free")))));
+        assertEquals(BaseImage.Source.MIRROR, request(BaseImage.Source.AUTO, dir.resolve("x"), dir, k)
+                .withExtras(gpu).source());
+    }
+
+    @Test
+    void basePackagesFileIsParsedAndBadNamesAreRefusedWithTheFile(@TempDir Path dir) throws Exception {
+        assertTrue(BaseImage.Extras.read(dir.resolve("absent.txt")).isEmpty());
+        Path f = dir.resolve("base-packages.txt");
+        Files.writeString(f, "# heavy packages\ncomponents: main  contrib non-free\n"
+                + "dkms linux-headers-cloud-amd64   # headers\n\nnvidia-kernel-dkms=550.163.01-2\n");
+        BaseImage.Extras e = BaseImage.Extras.read(f);
+        assertEquals(java.util.List.of("dkms", "linux-headers-cloud-amd64", "nvidia-kernel-dkms=550.163.01-2"),
+                e.packages());
+        assertEquals("main contrib non-free", e.components());
+        Files.writeString(f, "dkms; rm -rf /\n");
+        PharosException bad = assertThrows(PharosException.class, () -> BaseImage.Extras.read(f));
+        assertTrue(bad.getMessage().contains("'dkms;'") && bad.getMessage().contains(f.toString()), bad.getMessage());
+        assertEquals("pharos.packer.directory", bad.option());
+    }
 }
