@@ -26,6 +26,7 @@ public final class PackerImages {
     public static final String COMMON = "common";
     public static final String VERSIONS = "versions.pkrvars.hcl";
     public static final String IMAGE_VARS = "image.pkrvars.hcl";
+    public static final String BASE_PACKAGES = "base-packages.txt";
 
     /**
      * @param moduleDir  the directory holding the image directories and {@code common/}
@@ -66,21 +67,26 @@ public final class PackerImages {
 
     /** The selected images, checked against the ones that exist. */
     public List<String> selected() throws PharosException {
-        List<String> all = discover(settings.moduleDir());
+        return select(settings.moduleDir(), settings.images());
+    }
+
+    /** The images of {@code moduleDir} named in {@code images} (empty: all), checked against the ones that exist. */
+    public static List<String> select(Path moduleDir, List<String> images) throws PharosException {
+        List<String> all = discover(moduleDir);
         if (all.isEmpty()) {
-            throw new PharosException("No Packer templates (<image>/<image>.pkr.hcl) in " + settings.moduleDir(),
+            throw new PharosException("No Packer templates (<image>/<image>.pkr.hcl) in " + moduleDir,
                     "pharos.packer.directory", "Point pharos.packer.directory at the packer-images module.");
         }
-        if (settings.images() == null || settings.images().isEmpty()) {
+        if (images == null || images.isEmpty()) {
             return all;
         }
-        for (String wanted : settings.images()) {
+        for (String wanted : images) {
             if (!all.contains(wanted)) {
                 throw new PharosException("No image named '" + wanted + "' (images: " + all + ")", "pharos.images",
                         "Use a comma-separated subset of " + all + ".");
             }
         }
-        return all.stream().filter(settings.images()::contains).toList();
+        return all.stream().filter(images::contains).toList();
     }
 
     // ------------------------------------------------------------------ validate
@@ -123,17 +129,41 @@ public final class PackerImages {
     public record Outcome(String image, boolean upToDate, Path qcow2, Path manifest, long seconds) {
     }
 
-    /** Build every selected image whose inputs changed; returns one outcome per image. */
+    /** Build every selected image whose inputs changed from {@code base}; returns one outcome per image. */
     public List<Outcome> build(BaseImage.Base base) throws PharosException {
-        base.verify();
-        baseDirectory = base.diskPath().getParent();
+        return build(image -> base);
+    }
+
+    /** The base disk of one image. */
+    @FunctionalInterface
+    public interface Bases {
+        BaseImage.Base of(String image) throws PharosException;
+    }
+
+    /**
+     * Build every selected image whose inputs changed, each from its own base (an image with
+     * {@code base-packages.txt} has a mirror-built base of its own); returns one outcome per image.
+     */
+    public List<Outcome> build(Bases bases) throws PharosException {
+        Map<String, BaseImage.Base> baseOf = new LinkedHashMap<>();
+        for (String image : selected()) { // every base is checked before anything runs
+            BaseImage.Base base = bases.of(image);
+            base.verify();
+            baseOf.put(image, base);
+        }
         String packerVersion = packer.packerVersion();
         String qemuVersion = packer.qemuVersion();
         List<Outcome> outcomes = new ArrayList<>();
-        for (String image : selected()) {
-            outcomes.add(buildOne(image, base, packerVersion, qemuVersion));
+        for (Map.Entry<String, BaseImage.Base> e : baseOf.entrySet()) {
+            baseDirectory = e.getValue().diskPath().getParent();
+            outcomes.add(buildOne(e.getKey(), e.getValue(), packerVersion, qemuVersion));
         }
         return outcomes;
+    }
+
+    /** Extra packages for the image's mirror-built base ({@code <image>/base-packages.txt}; none if absent). */
+    public static BaseImage.Extras baseExtras(Path moduleDir, String image) throws PharosException {
+        return BaseImage.Extras.read(moduleDir.resolve(image).resolve(BASE_PACKAGES));
     }
 
     Fingerprint fingerprint(String image, BaseImage.Base base, String packerVersion, String qemuVersion)
@@ -286,6 +316,12 @@ public final class PackerImages {
                     }
                 }
             }
+            // shared variables and source (common/*.pkr.hcl) next to the image's build block
+            try (Stream<Path> shared = Files.list(settings.moduleDir().resolve(COMMON))) {
+                for (Path p : shared.filter(f -> f.getFileName().toString().endsWith(".pkr.hcl")).sorted().toList()) {
+                    Files.copy(p, dst.resolve(COMMON + "-" + p.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
             Path plugins = settings.moduleDir().resolve(COMMON).resolve("plugins.pkr.hcl.newer");
             if (PackerTool.needsPluginInit(packerVersion) && Files.isRegularFile(plugins)) {
                 Files.copy(plugins, dst.resolve("plugins.pkr.hcl"));
@@ -299,6 +335,7 @@ public final class PackerImages {
     Map<String, String> variables(String image, String baseImage, String baseChecksum, Path outputDir, Path aptRepo,
                                   List<List<String>> seedArgs) throws PharosException {
         Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("image_name", image);
         vars.put("base_image", baseImage);
         vars.put("base_checksum", baseChecksum);
         vars.put("output_directory", outputDir.toString());
