@@ -151,13 +151,83 @@ public interface PackerTool {
             this.options = options;
         }
 
+        /**
+         * Runs Packer under a watchdog: the build touches a heartbeat file (in {@code workDir}, bind-mounted) every
+         * few seconds; when it stops (the JVM was killed, even with SIGKILL) or the file disappears (Ctrl-C: the
+         * shutdown hook deletes it), the watchdog sends Packer SIGTERM, and Packer stops qemu and removes its
+         * output directory before the container ends. The engine does not stop a container when its client dies.
+         */
         @Override
         public int packer(List<String> args, Path workDir, Map<String, String> env, List<Path> paths,
                           Consumer<String> out) throws PharosException {
-            List<String> cmd = new ArrayList<>(List.of("packer"));
-            cmd.addAll(args);
-            return dev.exec(options(options, workDir, env, paths), cmd, out, out);
+            Path heartbeat = workDir.resolve(".pharos-heartbeat");
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ScheduledExecutorService beat = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "pharos-packer-heartbeat");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            Thread hook = new Thread(() -> {
+                beat.shutdownNow();
+                try {
+                    java.nio.file.Files.deleteIfExists(heartbeat);
+                    finished.await(90, TimeUnit.SECONDS); // Packer cleans up, then the container ends
+                } catch (IOException | InterruptedException ignored) {
+                    // shutting down
+                }
+            }, "pharos-packer-stop");
+            try {
+                java.nio.file.Files.writeString(heartbeat, "");
+                beat.scheduleAtFixedRate(() -> {
+                    try {
+                        java.nio.file.Files.setLastModifiedTime(heartbeat,
+                                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+                    } catch (IOException ignored) {
+                        // deleted: the watchdog stops Packer
+                    }
+                }, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+                Runtime.getRuntime().addShutdownHook(hook);
+                List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, "pharos-watchdog",
+                        heartbeat.toString(), Integer.toString(HEARTBEAT_SECONDS * 6), "packer"));
+                cmd.addAll(args);
+                return dev.exec(options(options, workDir, env, paths), cmd, out, out);
+            } catch (IOException e) {
+                throw new PharosException("Cannot write " + heartbeat + ": " + e.getMessage(), null, null, e);
+            } finally {
+                finished.countDown();
+                beat.shutdownNow();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already
+                }
+                try {
+                    java.nio.file.Files.deleteIfExists(heartbeat);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
         }
+
+        static final int HEARTBEAT_SECONDS = 5;
+
+        /** {@code sh -c WATCHDOG name <heartbeat> <max age s> <command...>}: see {@link #packer}. */
+        static final String WATCHDOG = String.join("\n",
+                "hb=$1; max=$2; shift 2",
+                "\"$@\" & child=$!",
+                "trap 'kill -TERM $child 2>/dev/null' TERM INT",
+                "while kill -0 $child 2>/dev/null; do",
+                "  age=$(( $(date +%s) - $(stat -c %Y \"$hb\" 2>/dev/null || echo 0) ))",
+                "  if [ \"$age\" -gt \"$max\" ]; then",
+                "    echo \"pharos: the build that started Packer is gone: stopping Packer\" >&2",
+                "    kill -TERM $child 2>/dev/null; break",
+                "  fi",
+                "  sleep 2",
+                "done",
+                "wait $child; code=$?",
+                "while kill -0 $child 2>/dev/null; do wait $child; code=$?; done # Packer still cleaning up",
+                "exit $code");
 
         @Override
         public int tool(List<String> command, List<Path> paths, Consumer<String> out) throws PharosException {

@@ -37,4 +37,40 @@ class PackerToolTest {
         assertTrue(PackerTool.needsPluginInit("1.7.0"));
         assertTrue(PackerTool.needsPluginInit("1.11.2"));
     }
+
+    /** Runs the container watchdog with plain sh on the host (it is a POSIX sh script): no Docker needed. */
+    private static ai.pharos.core.process.ProcessRunner.Result watchdog(Path heartbeat, String child, List<String> out)
+            throws Exception {
+        return ai.pharos.core.process.ProcessRunner.run(List.of("sh", "-c", PackerTool.Container.WATCHDOG,
+                "pharos-watchdog", heartbeat.toString(), "3", "sh", "-c", child), null, Map.of(), out::add, out::add);
+    }
+
+    @Test
+    void watchdogPassesTheExitCodeThroughWhileTheBuildIsAlive(@TempDir Path t) throws Exception {
+        Path hb = Files.writeString(t.resolve("hb"), "");
+        List<String> out = new java.util.ArrayList<>();
+        assertEquals(3, watchdog(hb, "echo building; exit 3", out).exitCode());
+        assertEquals(List.of("building"), out);
+    }
+
+    @Test
+    void watchdogStopsTheChildWithTermWhenTheHeartbeatStopsAndWaitsForItsCleanup(@TempDir Path t) throws Exception {
+        Path hb = Files.writeString(t.resolve("hb"), ""); // never touched again: stale after 3 s
+        List<String> out = new java.util.ArrayList<>();
+        // the child stands for Packer: on SIGTERM it takes a moment to clean up, then exits 1
+        var r = watchdog(hb, "trap 'sleep 1; echo cleaned-up; exit 1' TERM; echo started; while :; do sleep 1; done",
+                out);
+        assertEquals(1, r.exitCode(), String.join("\n", out));
+        assertEquals("started", out.get(0));
+        assertTrue(out.contains("pharos: the build that started Packer is gone: stopping Packer"), out.toString());
+        assertEquals("cleaned-up", out.get(out.size() - 1), "the watchdog waits for the child's cleanup");
+    }
+
+    @Test
+    void watchdogTreatsADeletedHeartbeatAsABuildThatIsGone(@TempDir Path t) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        var r = watchdog(t.resolve("deleted"), "trap 'exit 143' TERM; while :; do sleep 1; done", out);
+        assertEquals(143, r.exitCode(), String.join("\n", out));
+        assertTrue(out.contains("pharos: the build that started Packer is gone: stopping Packer"), out.toString());
+    }
 }
