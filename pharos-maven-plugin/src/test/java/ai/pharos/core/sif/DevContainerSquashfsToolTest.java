@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -113,6 +114,58 @@ class DevContainerSquashfsToolTest {
                         .getBytes(StandardCharsets.UTF_8)), Console.SILENT));
         assertTrue(e.getMessage().startsWith("mksquashfs failed with exit code "), e.getMessage());
         assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("tar"), e.getMessage());
+    }
+
+    @Test
+    void anInterruptedConversionRemovesTheContainerAndLeavesNoSif() throws Exception {
+        Path out = writable("interrupted");
+        byte[] random = new byte[32 << 20];
+        new java.util.Random(7).nextBytes(random);
+        Path archive = TestImage.classic(tmp.resolve("big.tar"), TestImage.DEFAULT_CONFIG, layer(l -> {
+            for (int i = 0; i < 4; i++) {
+                l.file("data/blob" + i, random);
+            }
+        }));
+        SifConverterTest.Watching tool = new SifConverterTest.Watching(new DevContainerSquashfsTool(engine,
+                Console.SILENT, DevContainer.DEFAULT_IMAGE, out));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                new SifConverter(Console.SILENT, tool).convert(ImageSource.archive(archive, "big:1", "sha256:b"),
+                        SifConverter.Options.of(out, "big").withCompression(Mksquashfs.Compression.XZ));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        for (int i = 0; i < 600 && mksquashfsContainers(out).isEmpty(); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(1, mksquashfsContainers(out).size(), "mksquashfs never ran in a container");
+        Thread.sleep(500);
+        t.interrupt();
+        t.join(60_000);
+        assertTrue(!t.isAlive(), "the conversion did not stop");
+        assertTrue(failure.get() instanceof PharosException && failure.get().getMessage().contains("interrupted"),
+                String.valueOf(failure.get()));
+        assertTrue(tool.process.get().waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the run did not end");
+        assertEquals(List.of(), mksquashfsContainers(out), "the container was not removed");
+        try (var files = Files.list(out)) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList(), "left in " + out);
+        }
+    }
+
+    /** Ids of the containers running mksquashfs into {@code out} (docker CLI: independent of the engine code). */
+    private static List<String> mksquashfsContainers(Path out) throws Exception {
+        Assumptions.assumeTrue(ai.pharos.core.process.ProcessRunner.which("docker").isPresent(), "no docker CLI");
+        List<String> ids = new java.util.ArrayList<>();
+        for (String line : SifConverterTest.run("docker", "ps", "-a", "--no-trunc", "--filter",
+                "label=ai.pharos.run=true", "--format", "{{.ID}} {{.Command}}")) {
+            if (line.contains("mksquashfs") && line.contains(out.toString())) {
+                ids.add(line.substring(0, line.indexOf(' ')));
+            }
+        }
+        return ids;
     }
 
     @Test
