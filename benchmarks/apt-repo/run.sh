@@ -19,7 +19,9 @@ jar=$(ls "$root"/pharos-maven-plugin/target/pharos-maven-plugin-*.jar 2>/dev/nul
 [ -n "$jar" ] || { echo "build the plugin first: ./mvnw -B -o -pl pharos-maven-plugin package -DskipTests" >&2; exit 1; }
 cpfile="$work/classpath.txt"
 mkdir -p "$work"
-(cd "$root" && ./mvnw -B -o -q -pl pharos-maven-plugin dependency:build-classpath -Dmdep.includeScope=runtime \
+# the plugin's runtime classpath (what Maven puts in the plugin's class realm; Maven's own API comes from its core
+# realm): compile + runtime scope, no provided or test jars
+(cd "$root" && ./mvnw -B -o -q -pl pharos-maven-plugin dependency:build-classpath -DincludeScope=runtime \
    -Dmdep.outputFile="$cpfile") >/dev/null
 cp="$jar:$(cat "$cpfile")"
 

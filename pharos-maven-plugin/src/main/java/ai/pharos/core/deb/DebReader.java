@@ -7,6 +7,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.tukaani.xz.BasicArrayCache;
 import org.tukaani.xz.XZInputStream;
+import com.github.luben.zstd.RecyclingBufferPool;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 import java.io.ByteArrayInputStream;
@@ -324,7 +325,8 @@ public final class DebReader {
             return new XZInputStream(in, -1, BasicArrayCache.getInstance());
         }
         if (member.endsWith(".zst")) {
-            return new ZstdCompressorInputStream(in);
+            // zstd-jni's recycling pool: the decoder's buffers are reused across packages instead of allocated per member
+            return new ZstdCompressorInputStream(in, RecyclingBufferPool.INSTANCE);
         }
         throw malformed(deb, "member '" + member + "' uses an unsupported compression (supported: none, gz, xz, zst)");
     }
