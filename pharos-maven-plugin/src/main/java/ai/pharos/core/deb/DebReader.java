@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -278,32 +277,8 @@ public final class DebReader {
     }
 
     private static DebControl parseControlTar(Path deb, String member, byte[] bytes) throws PharosException {
-        byte[] tar;
-        try (InputStream decompressed = decompress(deb, member, new ByteArrayInputStream(bytes))) {
-            tar = decompressed.readNBytes(MAX_CONTROL_TAR + 1);
-        } catch (IOException e) {
-            throw malformed(deb, "member '" + member + "' is not a readable tar (" + oneLine(e) + ")");
-        }
-        if (tar.length > MAX_CONTROL_TAR) {
-            throw malformed(deb, "member '" + member + "' is implausibly large (more than " + MAX_CONTROL_TAR
-                    + " bytes uncompressed)");
-        }
-        byte[] control = controlOfPlainTar(tar);
-        if (control == null) {
-            control = controlViaCommonsCompress(deb, member, tar);
-        }
-        try {
-            return DebControl.parse(new String(control, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException bad) {
-            throw malformed(deb, "control file is not valid deb822: " + bad.getMessage());
-        }
-    }
-
-    private static final int MAX_CONTROL_TAR = 64 * 1024 * 1024;
-
-    /** The reference parser: Commons Compress (pax headers, GNU long names, base-256 numbers, ...). */
-    private static byte[] controlViaCommonsCompress(Path deb, String member, byte[] bytes) throws PharosException {
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new ByteArrayInputStream(bytes))) {
+        try (InputStream decompressed = decompress(deb, member, new ByteArrayInputStream(bytes));
+             TarArchiveInputStream tar = new TarArchiveInputStream(decompressed)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 String name = e.getName();
@@ -311,98 +286,18 @@ public final class DebReader {
                     name = name.substring(2);
                 }
                 if (name.equals("control") && e.isFile()) {
-                    return tar.readAllBytes();
+                    String text = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                    try {
+                        return DebControl.parse(text);
+                    } catch (IllegalArgumentException bad) {
+                        throw malformed(deb, "control file is not valid deb822: " + bad.getMessage());
+                    }
                 }
             }
         } catch (IOException e) {
             throw malformed(deb, "member '" + member + "' is not a readable tar (" + oneLine(e) + ")");
         }
         throw malformed(deb, "member '" + member + "' has no 'control' file (missing control information)");
-    }
-
-    /**
-     * Fast path for the control tar dpkg-deb writes (plain ustar/GNU headers, short names, {@code ./control} a
-     * regular file): the bytes of {@code control}, found by walking the 512-byte headers, each checksum-verified.
-     * Returns null for anything else (pax or GNU long-name headers, prefixed or base-256 fields, a bad checksum, no
-     * control): the caller then lets Commons Compress parse the tar and report what is wrong. Saves loading and
-     * warming up the full tar reader for a lookup of one small file per package.
-     */
-    static byte[] controlOfPlainTar(byte[] tar) {
-        int pos = 0;
-        while (pos + 512 <= tar.length) {
-            if (tar[pos] == 0) {
-                return null; // end-of-archive block (or an empty name): let the reference parser decide
-            }
-            long sum = octal(tar, pos + 148, 8);
-            if (sum < 0 || sum != headerSum(tar, pos)) {
-                return null;
-            }
-            byte type = tar[pos + 156];
-            long size = octal(tar, pos + 124, 12);
-            boolean ustar = tar[pos + 257] == 'u' && tar[pos + 258] == 's' && tar[pos + 259] == 't'
-                    && tar[pos + 260] == 'a' && tar[pos + 261] == 'r';
-            if (size < 0 || (ustar && tar[pos + 345] != 0) || !(type == '0' || type == 0 || type == '5'
-                    || type == '1' || type == '2')) {
-                return null; // pax/GNU extensions, prefixed names, odd types: not the fast path's business
-            }
-            int data = pos + 512;
-            if (size > tar.length - data) {
-                return null;
-            }
-            if ((type == '0' || type == 0) && isControlName(tar, pos)) {
-                return Arrays.copyOfRange(tar, data, data + (int) size);
-            }
-            pos = data + (int) ((size + 511) & ~511L);
-        }
-        return null;
-    }
-
-    /** The 100-byte name field is {@code ./control} or {@code control} (NUL-terminated or full). */
-    private static boolean isControlName(byte[] tar, int pos) {
-        int off = pos;
-        if (tar[off] == '.' && tar[off + 1] == '/') {
-            off += 2;
-        }
-        byte[] control = {'c', 'o', 'n', 't', 'r', 'o', 'l'};
-        for (int i = 0; i < control.length; i++) {
-            if (tar[off + i] != control[i]) {
-                return false;
-            }
-        }
-        int end = off + control.length;
-        return end == pos + 100 || tar[end] == 0;
-    }
-
-    /** Header checksum: the unsigned byte sum with the checksum field counted as spaces. */
-    private static long headerSum(byte[] tar, int pos) {
-        long sum = 0;
-        for (int i = 0; i < 512; i++) {
-            sum += i >= 148 && i < 156 ? ' ' : tar[pos + i] & 0xff;
-        }
-        return sum;
-    }
-
-    /** An octal number field (leading spaces, then digits, ended by NUL/space); -1 if it is not one. */
-    private static long octal(byte[] tar, int off, int len) {
-        int i = off;
-        int end = off + len;
-        while (i < end && tar[i] == ' ') {
-            i++;
-        }
-        long v = 0;
-        int digits = 0;
-        for (; i < end; i++) {
-            byte b = tar[i];
-            if (b >= '0' && b <= '7') {
-                v = (v << 3) + (b - '0');
-                digits++;
-            } else if (b == 0 || b == ' ') {
-                break;
-            } else {
-                return -1;
-            }
-        }
-        return digits == 0 ? -1 : v;
     }
 
     private static void verifyDataTar(Path deb, String member, InputStream raw) throws PharosException {

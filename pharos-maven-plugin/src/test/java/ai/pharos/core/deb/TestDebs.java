@@ -42,17 +42,11 @@ final class TestDebs {
 
     static void write(Path deb, String control, Map<String, byte[]> data, String compression, boolean withControl)
             throws IOException {
-        writeWithControlTar(deb, withControl ? tar(Map.of("./control", control.getBytes(StandardCharsets.UTF_8)))
-                : null, data, compression);
-    }
-
-    /** A .deb whose control member is the given (uncompressed) tar, or has no control member when it is null. */
-    static void writeWithControlTar(Path deb, byte[] controlTar, Map<String, byte[]> data, String compression)
-            throws IOException {
         Map<String, byte[]> members = new LinkedHashMap<>();
         members.put("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-        if (controlTar != null) {
-            members.put("control.tar" + suffix(compression), compress(controlTar, compression));
+        if (withControl) {
+            members.put("control.tar" + suffix(compression),
+                    compress(tar(Map.of("./control", control.getBytes(StandardCharsets.UTF_8))), compression));
         }
         members.put("data.tar" + suffix(compression), compress(tar(data), compression));
         try (OutputStream out = Files.newOutputStream(deb); ArArchiveOutputStream ar = new ArArchiveOutputStream(out)) {
