@@ -3,11 +3,12 @@ package ai.pharos.maven;
 import ai.pharos.core.Console;
 import ai.pharos.core.PharosException;
 import ai.pharos.core.docker.BuiltImage;
+import ai.pharos.core.docker.DevContainer;
 import ai.pharos.core.docker.Engine;
-import ai.pharos.core.sif.HostSquashfsTool;
 import ai.pharos.core.sif.ImageSource;
 import ai.pharos.core.sif.Mksquashfs;
 import ai.pharos.core.sif.SifConverter;
+import ai.pharos.core.sif.SquashfsTools;
 import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -59,6 +60,17 @@ public class SifMojo extends AbstractDockerMojo {
     @Parameter(property = "pharos.sif.backend", defaultValue = "native")
     private String backend;
 
+    /**
+     * Where mksquashfs runs: {@code auto} (default: the host's when it is squashfs-tools 4.5+, else the dev
+     * container's), {@code host} or {@code dev-container}.
+     */
+    @Parameter(property = "pharos.sif.mksquashfs", defaultValue = "auto")
+    private String mksquashfs;
+
+    /** The development container image (for mksquashfs when the host has none). */
+    @Parameter(property = "pharos.dev.image", defaultValue = DevContainer.DEFAULT_IMAGE)
+    private String devImage;
+
     /** Where the SIF files (and their {@code .sif.json} records) are written. */
     @Parameter(property = "pharos.sif.outputDirectory", defaultValue = "${project.build.directory}/sif")
     private File outputDirectory;
@@ -101,17 +113,21 @@ public class SifMojo extends AbstractDockerMojo {
         boolean repro = reproducible != null ? reproducible : timestamp != null;
         Mksquashfs.Compression comp = Mksquashfs.Compression.parse(compression);
         SifConverter.Backend be = SifConverter.Backend.parse(backend);
-        SifConverter converter = new SifConverter(console, HostSquashfsTool.find().orElse(null));
+        SquashfsTools.Where where = SquashfsTools.Where.parse(mksquashfs);
+        SifConverter checker = new SifConverter(console, null);
+        SifConverter converter = null;
         Path out = outputDirectory.toPath();
         Engine engine = null;
         try {
             for (BuiltImage image : images) {
                 SifConverter.Options options = SifConverter.Options.of(out, image.name()).withCompression(comp)
                         .withReproducible(repro, sourceDateEpoch).withBackend(be);
-                if (engine == null && !converter.isUpToDate(image.id(), image.reference(), options)) {
+                if (engine == null && !checker.isUpToDate(image.id(), image.reference(), options)) {
                     engine = connect(console);
+                    converter = new SifConverter(console, be == SifConverter.Backend.APPTAINER ? null
+                            : SquashfsTools.select(where, engine, devImage, out, console));
                 }
-                SifConverter.Result result = converter.convert(engine == null
+                SifConverter.Result result = (converter != null ? converter : checker).convert(engine == null
                         ? ImageSource.upToDateOnly(image.reference(), image.id())
                         : ImageSource.engine(engine, image.reference(), image.id()), options);
                 if (attach) {

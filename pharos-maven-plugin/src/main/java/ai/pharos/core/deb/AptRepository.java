@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,20 +16,19 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
@@ -53,8 +53,6 @@ public final class AptRepository {
             "Recommends", "Suggests", "Conflicts", "Breaks", "Enhances", "Filename", "Size", "MD5sum", "SHA1",
             "SHA256", "Section", "Priority", "Multi-Arch", "Homepage", "Description", "Tag", "Task");
 
-    private static final DateTimeFormatter RFC_2822 = DateTimeFormatter
-            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     /**
      * What to write.
@@ -84,13 +82,19 @@ public final class AptRepository {
             throw new PharosException("No .deb directory " + dir, "pharos.aptRepo.debDirectory",
                     "Build the packages first or point pharos.aptRepo.debDirectory at the directory holding them.");
         }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".deb") && Files.isRegularFile(p)).sorted()
-                    .toList();
+        List<Path> debs = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (p.getFileName().toString().endsWith(".deb") && Files.isRegularFile(p)) {
+                    debs.add(p);
+                }
+            }
         } catch (IOException e) {
             throw new PharosException("Cannot list " + dir + ": " + e.getMessage(), "pharos.aptRepo.debDirectory",
                     "Check the directory's permissions.", e);
         }
+        Collections.sort(debs);
+        return debs;
     }
 
     /** Write the repository; up to date (nothing written) when the same inputs already produced it. */
@@ -139,49 +143,90 @@ public final class AptRepository {
         return new Result(dir, packages, false);
     }
 
+    /**
+     * Read every package, {@code threads} at a time (plain threads taking the next file from a shared counter: no
+     * executor to set up for one burst of work); the results keep the order of {@code debs}.
+     */
     static List<DebPackage> readAll(List<Path> debs, int threads) throws PharosException {
-        if (threads == 1 || debs.size() < 4) {
-            List<DebPackage> out = new ArrayList<>();
-            for (Path p : debs) {
-                out.add(DebReader.read(p));
+        int n = debs.size();
+        DebPackage[] out = new DebPackage[n];
+        int workers = Math.min(threads, n / 2);
+        if (workers <= 1) {
+            for (int i = 0; i < n; i++) {
+                out[i] = DebReader.read(debs.get(i));
             }
-            return out;
+            return Arrays.asList(out);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "pharos-deb-reader");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<DebPackage>> futures = new ArrayList<>();
-            for (Path p : debs) {
-                futures.add(pool.submit(() -> DebReader.read(p)));
-            }
-            List<DebPackage> out = new ArrayList<>();
-            for (Future<DebPackage> f : futures) {
-                try {
-                    out.add(f.get());
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof PharosException pe) {
-                        throw pe;
+        AtomicInteger next = new AtomicInteger();
+        PharosException[] failure = new PharosException[1];
+        Throwable[] crash = new Throwable[1];
+        Runnable work = new Runnable() {
+            @Override
+            public void run() {
+                int i;
+                while ((i = next.getAndIncrement()) < n) {
+                    try {
+                        out[i] = DebReader.read(debs.get(i));
+                    } catch (PharosException e) {
+                        synchronized (failure) {
+                            if (failure[0] == null) {
+                                failure[0] = e;
+                            }
+                        }
+                        next.set(n);
+                    } catch (RuntimeException | Error e) {
+                        synchronized (failure) {
+                            crash[0] = e;
+                        }
+                        next.set(n);
                     }
-                    throw new IllegalStateException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new PharosException("Interrupted while reading packages", null, null, e);
                 }
             }
-            return out;
-        } finally {
-            pool.shutdownNow();
+        };
+        Thread[] helpers = new Thread[workers - 1];
+        for (int t = 0; t < helpers.length; t++) {
+            helpers[t] = new Thread(work, "pharos-deb-reader-" + (t + 1));
+            helpers[t].setDaemon(true);
+            helpers[t].start();
         }
+        work.run(); // the calling thread is one of the workers
+        try {
+            for (Thread t : helpers) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            next.set(n);
+            Thread.currentThread().interrupt();
+            throw new PharosException("Interrupted while reading packages", null, null, e);
+        }
+        synchronized (failure) {
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+            if (crash[0] != null) {
+                throw new IllegalStateException(crash[0]);
+            }
+        }
+        return Arrays.asList(out);
     }
 
     static List<DebPackage> sorted(List<DebPackage> packages) {
-        return packages.stream().sorted(Comparator.comparing(DebPackage::packageName)
-                .thenComparing(DebPackage::version, DebVersion.ORDER)
-                .thenComparing(DebPackage::architecture)).toList();
+        List<DebPackage> sorted = new ArrayList<>(packages);
+        sorted.sort(STANZA_ORDER);
+        return Collections.unmodifiableList(sorted);
     }
+
+    /** Package name, then version (Debian order), then architecture. */
+    private static final Comparator<DebPackage> STANZA_ORDER = new Comparator<>() {
+        @Override
+        public int compare(DebPackage a, DebPackage b) {
+            int c = a.packageName().compareTo(b.packageName());
+            if (c == 0) {
+                c = DebVersion.compare(a.version(), b.version());
+            }
+            return c != 0 ? c : a.architecture().compareTo(b.architecture());
+        }
+    };
 
     private static void checkDuplicates(List<DebPackage> packages) throws PharosException {
         for (int i = 1; i < packages.size(); i++) {
@@ -198,37 +243,49 @@ public final class AptRepository {
 
     /** The {@code Packages} index: one stanza per package, fields in dpkg-scanpackages order. */
     public static byte[] packagesIndex(List<DebPackage> packages) {
-        StringBuilder sb = new StringBuilder(packages.size() * 600);
+        StringBuilder sb = new StringBuilder(packages.size() * 700);
+        List<String[]> fields = new ArrayList<>();
         for (DebPackage p : packages) {
-            Map<String, String> fields = new LinkedHashMap<>();
-            p.control().fields().forEach((k, v) -> {
+            fields.clear();
+            for (Map.Entry<String, String> f : p.control().fields().entrySet()) {
                 // fields the archive computes itself are never copied from the package
-                if (!Set.of("filename", "size", "md5sum", "sha1", "sha256", "sha512").contains(
-                        k.toLowerCase(Locale.ROOT))) {
-                    fields.put(k, v);
+                if (!COMPUTED.contains(f.getKey().toLowerCase(Locale.ROOT))) {
+                    fields.add(new String[] {f.getKey(), f.getValue()});
                 }
-            });
-            fields.put("Filename", "./" + p.canonicalFileName());
-            fields.put("Size", Long.toString(p.size()));
-            fields.put("MD5sum", p.md5());
-            fields.put("SHA256", p.sha256());
-            List<String> names = new ArrayList<>(fields.keySet());
-            names.sort(Comparator.comparingInt(AptRepository::rank));
-            for (String name : names) {
-                sb.append(name).append(": ").append(fields.get(name)).append('\n');
+            }
+            fields.add(new String[] {"Filename", "./" + p.canonicalFileName()});
+            fields.add(new String[] {"Size", Long.toString(p.size())});
+            fields.add(new String[] {"MD5sum", p.md5()});
+            fields.add(new String[] {"SHA256", p.sha256()});
+            fields.sort(BY_RANK); // stable: unknown fields keep their original order, after the known ones
+            for (String[] f : fields) {
+                sb.append(f[0]).append(": ").append(f[1]).append('\n');
             }
             sb.append('\n');
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static int rank(String field) {
+    private static final Set<String> COMPUTED = Set.of("filename", "size", "md5sum", "sha1", "sha256", "sha512");
+
+    private static final Map<String, Integer> RANK = new HashMap<>();
+
+    static {
         for (int i = 0; i < FIELD_ORDER.size(); i++) {
-            if (FIELD_ORDER.get(i).equalsIgnoreCase(field)) {
-                return i;
-            }
+            RANK.put(FIELD_ORDER.get(i).toLowerCase(Locale.ROOT), i);
         }
-        return FIELD_ORDER.size(); // stable sort keeps unknown fields in their original order, after the known ones
+    }
+
+    private static final Comparator<String[]> BY_RANK = new Comparator<>() {
+        @Override
+        public int compare(String[] a, String[] b) {
+            return Integer.compare(rank(a[0]), rank(b[0]));
+        }
+    };
+
+    private static int rank(String field) {
+        Integer r = RANK.get(field.toLowerCase(Locale.ROOT));
+        return r == null ? FIELD_ORDER.size() : r;
     }
 
     static byte[] gzip(byte[] data) {
@@ -263,16 +320,34 @@ public final class AptRepository {
             sb.append("Suite: ").append(r.suite()).append('\n');
         }
         sb.append("Architectures: ").append(String.join(" ", arches)).append('\n');
-        sb.append("Date: ").append(RFC_2822.format(r.date())).append('\n');
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("Packages", packagesBytes);
-        files.put("Packages.gz", packagesGz);
+        sb.append("Date: ").append(rfc2822(r.date())).append('\n');
+        String[] names = {"Packages", "Packages.gz"};
+        byte[][] contents = {packagesBytes, packagesGz};
         for (String[] algo : new String[][] {{"MD5Sum", "MD5"}, {"SHA256", "SHA-256"}}) {
             sb.append(algo[0]).append(":\n");
-            files.forEach((name, bytes) -> sb.append(' ').append(hash(algo[1], bytes)).append(' ')
-                    .append(String.format(Locale.ROOT, "%16d", bytes.length)).append(' ').append(name).append('\n'));
+            for (int i = 0; i < names.length; i++) {
+                String size = Integer.toString(contents[i].length);
+                sb.append(' ').append(hash(algo[1], contents[i])).append(' ').append(" ".repeat(Math.max(0,
+                        16 - size.length()))).append(size).append(' ').append(names[i]).append('\n');
+            }
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+        "Dec"};
+
+    /** {@code Thu, 01 Jan 1970 00:00:01 UTC}: the date format of Debian's Release files (always in English, UTC). */
+    static String rfc2822(Instant instant) {
+        OffsetDateTime t = instant.atOffset(ZoneOffset.UTC);
+        return DAYS[t.getDayOfWeek().ordinal()] + ", " + two(t.getDayOfMonth()) + " " + MONTHS[t.getMonthValue() - 1]
+                + " " + t.getYear() + " " + two(t.getHour()) + ":" + two(t.getMinute()) + ":" + two(t.getSecond())
+                + " UTC";
+    }
+
+    private static String two(int n) {
+        return n < 10 ? "0" + n : Integer.toString(n);
     }
 
     /** Up to date when the indexes and Release are byte-identical and every package is there with its size. */

@@ -10,6 +10,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -227,6 +228,7 @@ public final class BeegfsBuild {
             failure = BuildLogScanner.firstFailure(output);
         }
         if (exit != 0 || !missing.isEmpty() || failure.isPresent()) {
+            discardPackages(pkg);
             String what = failure.orElse(exit != 0 ? "make package-deb exited with " + exit
                     : "packages missing: " + String.join(", ", missing));
             String detail = exit == 0 ? " (make exited 0" + (missing.isEmpty() ? "" : "; missing "
@@ -237,7 +239,13 @@ public final class BeegfsBuild {
                     + "-Dpharos.beegfs.image) and build again.");
         }
 
-        List<DebPackage> collected = collect(pkg, debs, expected, pkgVersion, r.epoch(), console);
+        List<DebPackage> collected;
+        try {
+            collected = collect(pkg, debs, expected, pkgVersion, r.epoch(), console);
+        } catch (PharosException e) {
+            discardPackages(pkg);
+            throw e;
+        }
         write(fingerprintFile, fingerprint);
         console.info("BeeGFS " + pkgVersion + ": " + collected.size() + " packages verified in " + debs);
         return new Result(collected, false, pkgVersion, shownLog, jobs[0]);
@@ -405,6 +413,23 @@ public final class BeegfsBuild {
             return Files.readAllLines(file, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             throw new PharosException("Cannot read build log " + file + ": " + e.getMessage(), null, null, e);
+        }
+    }
+
+    /**
+     * After a failed build: delete the packages make left in PACKAGE_DIR (keeping its logs), so nothing under
+     * {@code target/} looks like a usable package (a CI artifact glob, a {@code find -name '*.deb'}).
+     */
+    static void discardPackages(Path pkg) {
+        if (!Files.isDirectory(pkg)) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(pkg, "*.{deb,ddeb,udeb}")) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // best effort: the deb directory, the only place a later build trusts, is already empty
         }
     }
 

@@ -5,27 +5,25 @@ import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
 import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.tukaani.xz.BasicArrayCache;
 import org.tukaani.xz.XZInputStream;
+import com.github.luben.zstd.RecyclingBufferPool;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.FileInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads {@code .deb} files natively (deb(5)): an {@code ar} archive whose first member is {@code debian-binary}
@@ -50,18 +48,17 @@ public final class DebReader {
      * a corrupt payload is caught before the package is trusted.
      */
     public static DebPackage read(Path deb, boolean verifyData) throws PharosException {
-        long size;
-        String[] digests;
-        try {
-            size = Files.size(deb);
-            digests = digest(deb);
-        } catch (IOException e) {
-            throw malformed(deb, "cannot be read (" + oneLine(e) + ")");
-        }
         String controlMember = null;
         String dataMember = null;
         DebControl control = null;
-        try (InputStream file = new BufferedInputStream(new FileInputStream(deb.toFile()), 1 << 16)) {
+        long size;
+        String[] digests;
+        // One pass over the file: every byte read from the channel is hashed as it arrives; the ar framing and the
+        // control member are parsed from the same bytes, the data member is only hashed (or, with verifyData, also
+        // decompressed).
+        try (FileChannel ch = FileChannel.open(deb)) {
+            size = ch.size();
+            HashingInput file = new HashingInput(ch);
             byte[] magic = file.readNBytes(8);
             if (magic.length < 8 || !new String(magic, StandardCharsets.US_ASCII).equals("!<arch>\n")) {
                 throw malformed(deb, "not an ar archive (no '!<arch>' magic)");
@@ -72,7 +69,7 @@ public final class DebReader {
             while ((entry = nextEntry(ar, deb)) != null) {
                 String name = entry.getName();
                 // where this member's data ends, checked against the file size: a cut-off file is caught even when
-                // the member is not read (the hashes cover every byte anyway)
+                // the member is not decompressed
                 long end = ar.getBytesRead() + entry.getLength();
                 if (end > size) {
                     throw malformed(deb, "truncated: member '" + name + "' needs " + entry.getLength()
@@ -105,6 +102,12 @@ public final class DebReader {
                 }
                 index++;
             }
+            // the rest of the file (the data member, and anything after it) is hashed, not parsed
+            long read = file.drain();
+            if (read != size) {
+                throw malformed(deb, "changed while it was read (" + read + " of " + size + " bytes)");
+            }
+            digests = file.digests();
         } catch (IOException e) {
             throw malformed(deb, "unreadable (" + oneLine(e) + ")");
         }
@@ -125,21 +128,102 @@ public final class DebReader {
 
     /** MD5 and SHA-256 of the whole file, read once in large blocks. */
     static String[] digest(Path file) throws IOException {
-        MessageDigest md5 = copy(MD5);
-        MessageDigest sha256 = copy(SHA256);
-        byte[] buf = BUFFER.get();
         try (FileChannel ch = FileChannel.open(file)) {
-            ByteBuffer bb = ByteBuffer.wrap(buf);
-            int n;
-            while ((n = ch.read(bb.clear())) >= 0) {
-                if (n > 0) {
-                    md5.update(buf, 0, n);
-                    sha256.update(buf, 0, n);
-                }
-            }
+            HashingInput in = new HashingInput(ch);
+            in.drain();
+            return in.digests();
         }
-        HexFormat hex = HexFormat.of();
-        return new String[] {hex.formatHex(md5.digest()), hex.formatHex(sha256.digest())};
+    }
+
+    /**
+     * The file as a stream, read from the channel in large blocks; each block is fed to MD5 and SHA-256 once, when it
+     * is read (so the digests cover every byte exactly once, however the bytes are consumed or skipped).
+     */
+    private static final class HashingInput extends InputStream {
+        private final FileChannel channel;
+        private final MessageDigest md5 = copy(MD5);
+        private final MessageDigest sha256 = copy(SHA256);
+        private final byte[] buf = BUFFER.get();
+        private final ByteBuffer bb = ByteBuffer.wrap(buf);
+        private int pos;
+        private int limit;
+        private long total;
+
+        HashingInput(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        private boolean fill() throws IOException {
+            int n;
+            do {
+                n = channel.read(bb.clear());
+            } while (n == 0);
+            if (n < 0) {
+                pos = limit = 0;
+                return false;
+            }
+            md5.update(buf, 0, n);
+            sha256.update(buf, 0, n);
+            total += n;
+            pos = 0;
+            limit = n;
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (pos >= limit && !fill()) {
+                return -1;
+            }
+            return buf[pos++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (pos >= limit && !fill()) {
+                return -1;
+            }
+            int n = Math.min(len, limit - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = 0;
+            while (skipped < n) {
+                if (pos >= limit && !fill()) {
+                    break;
+                }
+                int k = (int) Math.min(n - skipped, limit - pos);
+                pos += k;
+                skipped += k;
+            }
+            return skipped;
+        }
+
+        @Override
+        public int available() {
+            return limit - pos;
+        }
+
+        /** Read (and hash) the rest of the file; returns how many bytes the file had in all. */
+        long drain() throws IOException {
+            pos = limit;
+            while (fill()) {
+                pos = limit;
+            }
+            return total;
+        }
+
+        String[] digests() {
+            HexFormat hex = HexFormat.of();
+            return new String[] {hex.formatHex(md5.digest()), hex.formatHex(sha256.digest())};
+        }
     }
 
     private static final MessageDigest MD5 = digest("MD5");
@@ -153,7 +237,13 @@ public final class DebReader {
         }
     }
 
-    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 20]);
+    /** One 1 MiB read buffer per thread (an anonymous class, not a lambda: no lambda bootstrap on a cold JVM). */
+    private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[1 << 20];
+        }
+    };
 
     private static ArArchiveEntry nextEntry(ArArchiveInputStream ar, Path deb) throws PharosException {
         try {
@@ -227,14 +317,16 @@ public final class DebReader {
             return in;
         }
         if (member.endsWith(".gz")) {
-            return new GzipCompressorInputStream(in);
+            // the JDK's inflater: dpkg-deb writes single-member gzip, and a cold JVM already has these classes
+            return new GZIPInputStream(in, 1 << 16);
         }
         if (member.endsWith(".xz")) {
             // dpkg-deb's default xz level has an 8 MiB dictionary: reuse the decoder's arrays across packages
             return new XZInputStream(in, -1, BasicArrayCache.getInstance());
         }
         if (member.endsWith(".zst")) {
-            return new ZstdCompressorInputStream(in);
+            // zstd-jni's recycling pool: the decoder's buffers are reused across packages instead of allocated per member
+            return new ZstdCompressorInputStream(in, RecyclingBufferPool.INSTANCE);
         }
         throw malformed(deb, "member '" + member + "' uses an unsupported compression (supported: none, gz, xz, zst)");
     }

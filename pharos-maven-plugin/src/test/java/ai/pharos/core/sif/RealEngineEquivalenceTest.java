@@ -1,8 +1,7 @@
 package ai.pharos.core.sif;
 
 import ai.pharos.core.process.ProcessRunner;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import ai.pharos.core.sif.SquashfsListing.Item;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,17 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedInputStream;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,110 +75,22 @@ class RealEngineEquivalenceTest {
         return ProcessRunner.run(List.of(cmd), null, Map.of(), l -> { }, l -> { }).exitCode();
     }
 
-    /** One listed path. */
-    record Item(String type, String mode, String owner, String size, String link) {
-    }
-
-    private static final Pattern UNSQUASHFS = Pattern.compile(
-            "^(\\S)(\\S{9}) (\\d+/\\d+) +(.*?) (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d) (.*)$");
-
-    static Map<String, Item> squashfsListing(Path sif) throws Exception {
-        Map<String, Item> out = new TreeMap<>();
-        for (String line : SifConverterTest.unsquashfsListing(sif)) {
-            Matcher m = UNSQUASHFS.matcher(line);
-            if (!m.matches()) {
-                continue;
-            }
-            String type = m.group(1);
-            String name = m.group(6);
-            String link = null;
-            if (type.equals("l")) {
-                int arrow = name.indexOf(" -> ");
-                link = name.substring(arrow + 4);
-                name = name.substring(0, arrow);
-            }
-            if (name.isEmpty()) {
-                continue; // the root
-            }
-            String size = switch (type) {
-                case "-" -> m.group(4).trim();
-                case "c", "b" -> m.group(4).replace(" ", "");
-                default -> "";
-            };
-            out.put(name, new Item(type, m.group(2), m.group(3), size, link));
-        }
-        return out;
-    }
-
     static Map<String, Item> exportListing(String image) throws Exception {
         List<String> id = SifConverterTest.run("docker", "create", "--network", "host", image);
         String container = id.get(id.size() - 1).trim();
         try {
             Process p = new ProcessBuilder("docker", "export", container).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
-            Map<String, Item> out = new TreeMap<>();
-            Map<String, String> sizes = new HashMap<>();
-            List<String[]> hardlinks = new ArrayList<>();
-            try (InputStream in = new BufferedInputStream(p.getInputStream());
-                 TarArchiveInputStream tar = new TarArchiveInputStream(in, StandardCharsets.UTF_8.name())) {
-                TarArchiveEntry e;
-                while ((e = tar.getNextEntry()) != null) {
-                    String name = "/" + e.getName();
-                    if (name.endsWith("/")) {
-                        name = name.substring(0, name.length() - 1);
-                    }
-                    String type = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isCharacterDevice() ? "c"
-                            : e.isBlockDevice() ? "b" : e.isFIFO() ? "p" : "-";
-                    String size = type.equals("-") ? Long.toString(e.getSize())
-                            : type.equals("c") || type.equals("b") ? e.getDevMajor() + "," + e.getDevMinor() : "";
-                    if (e.isLink()) {
-                        hardlinks.add(new String[] {name, "/" + e.getLinkName()});
-                    }
-                    sizes.put(name, size);
-                    out.put(name, new Item(type, perms(e.getMode()), e.getLongUserId() + "/" + e.getLongGroupId(),
-                            size, e.isSymbolicLink() ? e.getLinkName() : null));
-                }
+            Map<String, Item> out;
+            try (InputStream in = new BufferedInputStream(p.getInputStream())) {
+                out = SquashfsListing.ofTar(in);
+                in.transferTo(java.io.OutputStream.nullOutputStream());
             }
-            p.waitFor();
-            for (String[] h : hardlinks) { // squashfs lists hardlinks as files with the data's size
-                Item i = out.get(h[0]);
-                out.put(h[0], new Item("-", i.mode(), i.owner(), sizes.get(h[1]), null));
-            }
+            assertEquals(0, p.waitFor(), "docker export " + container);
             return out;
         } finally {
             quiet("docker", "rm", "-f", container);
         }
-    }
-
-    static String perms(int mode) {
-        char[] c = "rwxrwxrwx".toCharArray();
-        for (int i = 0; i < 9; i++) {
-            if ((mode & (1 << (8 - i))) == 0) {
-                c[i] = '-';
-            }
-        }
-        if ((mode & 04000) != 0) {
-            c[2] = c[2] == 'x' ? 's' : 'S';
-        }
-        if ((mode & 02000) != 0) {
-            c[5] = c[5] == 'x' ? 's' : 'S';
-        }
-        if ((mode & 01000) != 0) {
-            c[8] = c[8] == 'x' ? 't' : 'T';
-        }
-        return new String(c);
-    }
-
-    /** What apptainer adds (documented), removed from the SIF side before comparing. */
-    static boolean isAddition(String path) {
-        return path.equals("/.singularity.d") || path.startsWith("/.singularity.d/")
-                || List.of("/singularity", "/.run", "/.exec", "/.test", "/.shell", "/environment").contains(path);
-    }
-
-    /** What the engine adds to every container (not part of the image), removed from the export side. */
-    static boolean isEngineArtifact(String path) {
-        return List.of("/.dockerenv", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/mtab", "/dev/console",
-                "/dev/pts", "/dev/shm").contains(path);
     }
 
     @Test
@@ -198,7 +102,7 @@ class RealEngineEquivalenceTest {
                 .convert(ImageSource.archive(archive, TAG, id), SifConverter.Options.of(work.resolve("out"), "equiv"));
 
         SifConverterTest.assertSiftoolAccepts(r.sif(), TAG);
-        Map<String, Item> sif = squashfsListing(r.sif());
+        Map<String, Item> sif = SquashfsListing.ofSif(r.sif());
         Map<String, Item> export = exportListing(TAG);
 
         // the additions are there, with apptainer's shapes
@@ -207,25 +111,7 @@ class RealEngineEquivalenceTest {
         assertEquals("0", sif.get("/etc/resolv.conf").size());
         assertTrue(sif.containsKey("/.singularity.d/env/10-docker2singularity.sh"));
 
-        Map<String, Item> sifImage = new TreeMap<>(sif);
-        sifImage.keySet().removeIf(p -> isAddition(p) || isEngineArtifact(p));
-        Map<String, Item> exportImage = new TreeMap<>(export);
-        exportImage.keySet().removeIf(RealEngineEquivalenceTest::isEngineArtifact);
-        for (Map<String, Item> m : List.of(sifImage, exportImage)) { // directories: sizes are filesystem-specific
-            m.replaceAll((k, v) -> v.type().equals("d") ? new Item("d", v.mode(), v.owner(), "", null) : v);
-        }
-        TreeSet<String> onlySif = new TreeSet<>(sifImage.keySet());
-        onlySif.removeAll(exportImage.keySet());
-        TreeSet<String> onlyExport = new TreeSet<>(exportImage.keySet());
-        onlyExport.removeAll(sifImage.keySet());
-        assertTrue(onlySif.isEmpty() && onlyExport.isEmpty(), "only in SIF: " + onlySif + "; only in export: "
-                + onlyExport);
-        List<String> differing = new ArrayList<>();
-        for (String p : sifImage.keySet()) {
-            if (!sifImage.get(p).equals(exportImage.get(p))) {
-                differing.add(p + ": sif " + sifImage.get(p) + " export " + exportImage.get(p));
-            }
-        }
+        List<String> differing = SquashfsListing.differences(sif, export);
         assertTrue(differing.isEmpty(), String.join("\n", differing));
 
         // the features the image was built to exercise are really there

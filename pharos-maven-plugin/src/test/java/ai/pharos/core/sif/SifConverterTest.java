@@ -61,20 +61,8 @@ class SifConverterTest {
         return out;
     }
 
-    /** Partition offset of the primary system partition, read from the descriptors. */
     static long partitionOffset(Path sif) throws IOException {
-        byte[] b = new byte[32176];
-        try (var in = Files.newInputStream(sif)) {
-            in.readNBytes(b, 0, b.length);
-        }
-        var bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < 48; i++) {
-            int base = 4096 + 585 * i;
-            if (bb.getInt(base) == 0x4004 && bb.getInt(base + 201 + 4) == 2) {
-                return bb.getLong(base + 17);
-            }
-        }
-        throw new AssertionError("no primary partition in " + sif);
+        return SquashfsListing.primaryPartitionOffset(sif);
     }
 
     static List<String> unsquashfsListing(Path sif) throws Exception {
