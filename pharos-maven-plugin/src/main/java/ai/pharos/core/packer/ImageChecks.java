@@ -73,13 +73,8 @@ public final class ImageChecks {
                         + " (console log " + spec.serialLog() + ")", "pharos.images",
                         "Fix the provisioning of " + image + " so that its checks pass.");
             }
-            for (String l : vm.sshOutput("dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\\n'",
-                    Duration.ofMinutes(2)).split("\n")) {
-                String[] f = l.trim().split("\\s+");
-                if (f.length == 3 && f[0].startsWith("i")) {
-                    packages.put(f[1], f[2]);
-                }
-            }
+            packages.putAll(installedPackages(vm.sshOutput(
+                    "dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\\n'", Duration.ofMinutes(2))));
             vm.close();
         }
         console.info(image + ": in-image tests passed in " + Duration.between(t0, Instant.now()).toSeconds()
@@ -105,6 +100,21 @@ public final class ImageChecks {
      * Slurm and munge must have the same version in every image: compare with the manifests of the other images
      * already built in {@code buildDir}.
      */
+    /**
+     * The installed packages in {@code dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n'} output:
+     * status {@code ?i} (installed), whatever is wanted — held packages ({@code hi}) count: Slurm and munge are held.
+     */
+    static Map<String, String> installedPackages(String dpkgQuery) {
+        Map<String, String> packages = new TreeMap<>();
+        for (String l : dpkgQuery.split("\n")) {
+            String[] f = l.trim().split("\\s+");
+            if (f.length == 3 && f[0].length() >= 2 && f[0].charAt(1) == 'i') {
+                packages.put(f[1], f[2]);
+            }
+        }
+        return packages;
+    }
+
     public void checkSameVersions(String image, Map<String, String> packages, Path buildDir, List<String> images)
             throws PharosException {
         for (String other : images) {
