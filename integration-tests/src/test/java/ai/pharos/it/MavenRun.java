@@ -48,6 +48,12 @@ final class MavenRun {
         Path source = Path.of(System.getProperty("pharos.its.source")).resolve(name);
         Path target = Path.of(System.getProperty("pharos.its.work")).resolve(name + "-" + instance);
         deleteTree(target);
+        copyTree(source, target);
+        return target;
+    }
+
+    /** Copy a directory tree (links copied as links). */
+    static void copyTree(Path source, Path target) throws IOException {
         try (Stream<Path> walk = Files.walk(source)) {
             for (Path p : walk.toList()) {
                 Path dest = target.resolve(source.relativize(p).toString());
@@ -58,7 +64,6 @@ final class MavenRun {
                 }
             }
         }
-        return target;
     }
 
     static Result run(Path project, List<String> goals, Map<String, String> properties, Map<String, String> env)

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,8 +41,8 @@ class PackerContainerIT {
         assumeTrue(Files.isDirectory(fixture) && Files.isDirectory(common), "no Packer fixture under " + repo);
 
         Path project = MavenRun.copy("packer-container", "kill");
-        copyTree(common, project.resolve("common"));
-        copyTree(fixture, project.resolve("tiny"));
+        MavenRun.copyTree(common, project.resolve("common"));
+        MavenRun.copyTree(fixture, project.resolve("tiny"));
         Files.writeString(project.resolve("tiny/image.pkrvars.hcl"), "label = \"slow\"\nsleep_seconds = 900\n");
 
         List<String> cmd = List.of(Path.of(System.getProperty("maven.home"), "bin", "mvn").toString(), "-B", "-o",
@@ -112,18 +111,5 @@ class PackerContainerIT {
     static String runningPackerContainers(Path project) throws Exception {
         Docker.Out ps = Docker.cli("ps", "--no-trunc", "--filter", "label=ai.pharos.run", "--format", "{{.Command}}");
         return ps.stdout().lines().filter(l -> l.contains(project.toString())).reduce("", (a, b) -> a + b + "\n");
-    }
-
-    static void copyTree(Path src, Path dst) throws java.io.IOException {
-        try (Stream<Path> walk = Files.walk(src)) {
-            for (Path p : walk.toList()) {
-                Path t = dst.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }
