@@ -102,14 +102,8 @@ public final class DevContainerSquashfsTool implements SquashfsTool {
                     + out.toString().lines().findFirst().orElse("") + ")", "pharos.sif.mksquashfs",
                     "Rebuild the dev container (it installs squashfs-tools), or install squashfs-tools 4.5+ on the host.");
         }
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        if (major < 4 || (major == 4 && minor < 5)) {
-            throw new PharosException("mksquashfs in " + image + " is " + major + "." + minor
-                    + ", which cannot read a tar on stdin (-tar needs 4.5)", "pharos.sif.mksquashfs",
-                    "Rebuild the dev container on a newer Debian.");
-        }
-        version = major + "." + minor + (m.group(3) != null ? "." + m.group(3) : "");
+        version = SquashfsTool.requireTarSupport(m, "mksquashfs in " + image, "pharos.sif.mksquashfs",
+                "Rebuild the dev container on a newer Debian.");
         return version;
     }
 

@@ -53,14 +53,8 @@ public final class HostSquashfsTool implements SquashfsTool {
                     + out.lines().findFirst().orElse("") + ")", "pharos.sif.backend",
                     "Install squashfs-tools 4.5 or newer (apt-get install squashfs-tools).");
         }
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        if (major < 4 || (major == 4 && minor < 5)) {
-            throw new PharosException(binary + " is squashfs-tools " + major + "." + minor
-                    + ", which cannot read a tar on stdin (-tar needs 4.5)", "pharos.sif.backend",
-                    "Install squashfs-tools 4.5 or newer (Debian 12 has 4.5.1).");
-        }
-        version = major + "." + minor + (m.group(3) != null ? "." + m.group(3) : "");
+        version = SquashfsTool.requireTarSupport(m, binary + " (squashfs-tools)", "pharos.sif.backend",
+                "Install squashfs-tools 4.5 or newer (Debian 12 has 4.5.1).");
         return version;
     }
 

@@ -23,4 +23,19 @@ public interface SquashfsTool {
 
     /** For messages, e.g. {@code mksquashfs 4.5.1 on the host (/usr/bin/mksquashfs)}. */
     String describe();
+
+    /**
+     * The version in {@code m} (a match of {@code mksquashfs -version}), refused below 4.5, the first release that
+     * reads a tar on stdin ({@code -tar}).
+     */
+    static String requireTarSupport(java.util.regex.Matcher m, String what, String option, String fix)
+            throws PharosException {
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        if (major < 4 || (major == 4 && minor < 5)) {
+            throw new PharosException(what + " is " + major + "." + minor
+                    + ", which cannot read a tar on stdin (-tar needs 4.5)", option, fix);
+        }
+        return major + "." + minor + (m.group(3) != null ? "." + m.group(3) : "");
+    }
 }
