@@ -44,6 +44,9 @@ class FailuresIT {
         String line = fail("failures/run-fails", Map.of());
         assertTrue(line.matches(".*failed at Step 2/\\d+ : RUN echo about to fail && exit 3: .*non-zero code: 3.*"),
                 line);
+        // the failed step's container is removed too (the engine keeps it unless asked not to)
+        String left = Docker.cli("ps", "-a", "--no-trunc", "--format", "{{.Command}}").stdout();
+        assertFalse(left.contains("echo about to fail && exit 3"), "container of the failed step left behind:\n" + left);
     }
 
     @Test

@@ -159,7 +159,8 @@ public final class DockerJavaEngine implements Engine {
                 .withLabels(request.labels())
                 .withPull(request.pull())
                 .withNoCache(request.noCache())
-                .withRemove(true);
+                .withRemove(true)
+                .withForcerm(true); // also remove the container of a failed step: a failed build leaves nothing behind
         request.buildArgs().forEach(cmd::withBuildArg);
         if (request.target() != null && !request.target().isBlank()) {
             cmd.withTarget(request.target());
