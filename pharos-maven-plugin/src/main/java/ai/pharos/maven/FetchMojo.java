@@ -10,9 +10,6 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -84,40 +81,11 @@ public class FetchMojo extends AbstractDevContainerMojo {
     protected void run(Console console) throws PharosException {
         BaseImage.Source src = BaseImage.Source.parse(source);
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
-        BaseImage.Base base;
         try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
             BaseImage.Request request = new BaseImage.Request(src, url, checksumsUrl, suite, mirror, sizeMiB,
                     cacheDirectory.toPath(), key, PackerSupport.accelerator(accelerator), tools.root);
-            base = BaseImage.fetch(request, console);
-            base.write(buildDirectory.toPath().resolve("pharos").resolve("base.json"));
-            console.info("Base image (" + base.origin() + ", " + base.source() + "): " + base.disk() + " sha256:"
-                    + base.sha256());
-            // Images that want packages in their base (base-packages.txt) get a mirror-built base of their own.
-            List<String> selected = PackerImages.discover(directory.toPath()).isEmpty() ? List.of()
-                    : PackerImages.select(directory.toPath(), images);
-            for (String image : selected) {
-                Path record = buildDirectory.toPath().resolve("pharos").resolve("base-" + image + ".json");
-                BaseImage.Extras extras = PackerImages.baseExtras(directory.toPath(), image);
-                deleteRecord(record);
-                if (extras.isEmpty()) {
-                    continue;
-                }
-                if (!"mirror".equals(base.origin())) {
-                    console.info(image + ": base is the downloaded image; its provisioning installs " + extras);
-                    continue;
-                }
-                BaseImage.Base own = BaseImage.fetch(request.withExtras(extras), console);
-                own.write(record);
-                console.info(image + ": base image with " + extras + ": " + own.disk() + " sha256:" + own.sha256());
-            }
-        }
-    }
-
-    private static void deleteRecord(Path record) throws PharosException {
-        try {
-            Files.deleteIfExists(record);
-        } catch (IOException e) {
-            throw new PharosException("Cannot delete " + record + ": " + e.getMessage(), null, null, e);
+            PackerImages.prepareBases(request, directory.toPath(), images,
+                    buildDirectory.toPath().resolve("pharos"), console);
         }
     }
 }

@@ -2,7 +2,6 @@ package ai.pharos.maven;
 
 import ai.pharos.core.Console;
 import ai.pharos.core.PharosException;
-import ai.pharos.core.packer.BaseImage;
 import ai.pharos.core.packer.PackerImages;
 import ai.pharos.core.packer.SshKeys;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -74,12 +73,7 @@ public class PackerBuildMojo extends AbstractDevContainerMojo {
     @Override
     protected void run(Console console) throws PharosException {
         SshKeys.KeyPairFiles key = SshKeys.ensure(keyDirectory.toPath(), console);
-        java.nio.file.Path records = buildDirectory.toPath().resolve("pharos");
-        BaseImage.Base base = BaseImage.Base.read(records.resolve("base.json"));
-        PackerImages.Bases bases = image -> {
-            java.nio.file.Path own = records.resolve("base-" + image + ".json");
-            return java.nio.file.Files.isRegularFile(own) ? BaseImage.Base.read(own) : base;
-        };
+        PackerImages.Bases bases = PackerImages.recordedBases(buildDirectory.toPath().resolve("pharos"));
         List<PackerImages.Outcome> outcomes;
         try (PackerSupport.Tools tools = PackerSupport.tools(host, this, console)) {
             outcomes = new PackerImages(new PackerImages.Settings(directory.toPath(),

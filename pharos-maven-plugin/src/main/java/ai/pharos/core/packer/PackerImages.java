@@ -161,6 +161,50 @@ public final class PackerImages {
         return outcomes;
     }
 
+    /**
+     * Fetches the plain base and, for each selected image of {@code moduleDir} with {@code base-packages.txt}, a
+     * mirror-built base of its own; writes {@code base.json} and {@code base-<image>.json} into {@code records}
+     * (stale per-image records are removed) for {@link #recordedBases}. A downloaded plain base gets no per-image
+     * bases: the images' provisioning installs those packages.
+     */
+    public static BaseImage.Base prepareBases(BaseImage.Request request, Path moduleDir, List<String> images,
+                                              Path records, Console console) throws PharosException {
+        BaseImage.Base base = BaseImage.fetch(request, console);
+        base.write(records.resolve("base.json"));
+        console.info("Base image (" + base.origin() + ", " + base.source() + "): " + base.disk() + " sha256:"
+                + base.sha256());
+        List<String> selected = discover(moduleDir).isEmpty() ? List.of() : select(moduleDir, images);
+        for (String image : selected) {
+            Path record = records.resolve("base-" + image + ".json");
+            BaseImage.Extras extras = baseExtras(moduleDir, image);
+            try {
+                Files.deleteIfExists(record);
+            } catch (IOException e) {
+                throw new PharosException("Cannot delete " + record + ": " + e.getMessage(), null, null, e);
+            }
+            if (extras.isEmpty()) {
+                continue;
+            }
+            if (!"mirror".equals(base.origin())) {
+                console.info(image + ": base is the downloaded image; its provisioning installs " + extras);
+                continue;
+            }
+            BaseImage.Base own = BaseImage.fetch(request.withExtras(extras), console);
+            own.write(record);
+            console.info(image + ": base image with " + extras + ": " + own.disk() + " sha256:" + own.sha256());
+        }
+        return base;
+    }
+
+    /** The bases {@link #prepareBases} recorded: an image's own when it has one, else the plain one. */
+    public static Bases recordedBases(Path records) throws PharosException {
+        BaseImage.Base base = BaseImage.Base.read(records.resolve("base.json"));
+        return image -> {
+            Path own = records.resolve("base-" + image + ".json");
+            return Files.isRegularFile(own) ? BaseImage.Base.read(own) : base;
+        };
+    }
+
     /** Extra packages for the image's mirror-built base ({@code <image>/base-packages.txt}; none if absent). */
     public static BaseImage.Extras baseExtras(Path moduleDir, String image) throws PharosException {
         return BaseImage.Extras.read(moduleDir.resolve(image).resolve(BASE_PACKAGES));

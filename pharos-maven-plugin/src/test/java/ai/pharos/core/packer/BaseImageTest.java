@@ -119,4 +119,29 @@ class BaseImageTest {
         assertTrue(bad.getMessage().contains("'dkms;'") && bad.getMessage().contains(f.toString()), bad.getMessage());
         assertEquals("pharos.packer.directory", bad.option());
     }
+
+    @Test
+    void aDownloadedBaseServesEveryImageAndStalePerImageRecordsGo(@TempDir Path dir) throws Exception {
+        Path image = dir.resolve("mirror/debian-13-genericcloud-amd64-20990101-1.qcow2");
+        Files.createDirectories(image.getParent());
+        Files.write(image, "bytes".getBytes());
+        sums(image, Fingerprint.digest(image, "SHA-512"));
+        Path module = dir.resolve("module");
+        for (String name : java.util.List.of("plain", "gpu")) {
+            Files.createDirectories(module.resolve(name));
+            Files.writeString(module.resolve(name).resolve(name + ".pkr.hcl"), "");
+        }
+        Files.writeString(module.resolve("gpu/base-packages.txt"), "nvidia-kernel-dkms\n");
+        Path records = dir.resolve("target/pharos");
+        Files.createDirectories(records);
+        Files.writeString(records.resolve("base-gpu.json"), "{}"); // from an earlier mirror build
+        RecordingConsole console = new RecordingConsole();
+        BaseImage.Base base = PackerImages.prepareBases(request(BaseImage.Source.AUTO, image, dir.resolve("cache"),
+                SshKeys.ensure(dir.resolve("ssh"), console)), module, java.util.List.of(), records, console);
+        assertEquals("download", base.origin());
+        assertFalse(Files.exists(records.resolve("base-gpu.json")), "a stale per-image record must not be used");
+        assertTrue(console.all().contains("gpu: base is the downloaded image; its provisioning installs"),
+                console.all());
+        assertEquals(base.sha256(), PackerImages.recordedBases(records).of("gpu").sha256());
+    }
 }
