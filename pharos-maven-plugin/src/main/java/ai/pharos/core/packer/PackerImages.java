@@ -296,11 +296,14 @@ public final class PackerImages {
         }
         if (code != 0) {
             BaseImage.deleteTree(packerOut);
-            String where = progress.currentProvisioner() != null ? "provisioner '" + progress.currentProvisioner() + "'"
-                    : "step '" + progress.currentStep() + "'";
-            throw new PharosException("packer build of " + image + " failed (exit " + code + ") in " + where + ": "
+            // the template sends the guest's serial console to ${output_directory}-console.log
+            Path guestConsole = out.resolve(packerOut.getFileName() + "-console.log");
+            throw new PharosException("packer build of " + image + " failed (exit " + code + ") in "
+                    + progress.failedAt() + ": "
                     + String.join(" | ", progress.errors().isEmpty() ? progress.tail(8) : lastN(progress.errors(), 4))
-                    + " (last lines: " + String.join(" | ", tail(log, 6)) + "; full log " + log + ")",
+                    + " (last lines: " + String.join(" | ", tail(log, 6)) + "; full log " + log + ")"
+                    + (Files.isRegularFile(guestConsole) ? " (guest console, accelerator " + settings.accelerator()
+                    + ": " + GuestConsole.tail(guestConsole, 6) + "; full console " + guestConsole + ")" : ""),
                     "pharos.images", "Fix the failing step in " + settings.moduleDir().resolve(image)
                     + " (or its common script) and build again.");
         }

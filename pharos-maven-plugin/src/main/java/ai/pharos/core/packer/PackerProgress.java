@@ -12,17 +12,22 @@ import java.util.regex.Pattern;
 
 /**
  * Turns Packer's machine-readable stream into readable progress in the build log, and remembers what a failure
- * message needs: the step that was running (the last {@code ==> build: ...} line, e.g. the provisioner script),
- * the errors Packer reported, the artifacts it produced, and the last lines of output.
+ * message needs: the step that failed (the {@code ==> build: ...} step that was running when Packer printed the error
+ * its final "Build '...' errored" line repeats — not the cleanup steps that follow it), the errors Packer reported,
+ * the artifacts it produced, and the last lines of output.
  */
 public final class PackerProgress implements Consumer<String> {
     private static final Pattern STEP = Pattern.compile("^==> ([^:]+): (.*)$");
     private static final Pattern PROVISIONER = Pattern.compile("^Provisioning with (.*?)\\.*$");
+    private static final Pattern BUILD_ERRORED = Pattern.compile("^Build '[^']*' errored(?: after [^:]*)?: (.*)$");
 
     private final String image;
     private final Console console;
     private String currentStep = "starting";
     private String currentProvisioner;
+    /** Error text printed during a step -> that step (first occurrence wins). */
+    private final java.util.Map<String, String> stepOfError = new java.util.HashMap<>();
+    private String failedStep;
     private final List<String> errors = new ArrayList<>();
     private final List<String> artifactFiles = new ArrayList<>();
     private final Deque<String> tail = new ArrayDeque<>();
@@ -73,9 +78,14 @@ public final class PackerProgress implements Consumer<String> {
             if ("error".equals(kind)) {
                 Matcher guestErr = STEP.matcher(s);
                 if (guestErr.matches()) {
-                    // a provisioner's stderr: "==> qemu.<image>: text"
+                    // a step's error or a provisioner's stderr: "==> qemu.<image>: text"
+                    stepOfError.putIfAbsent(guestErr.group(2).strip(), currentStep);
                     console.info("[" + image + "]   " + guestErr.group(2));
                 } else {
+                    Matcher errored = BUILD_ERRORED.matcher(s);
+                    if (errored.matches() && failedStep == null) {
+                        failedStep = stepOfError.get(errored.group(1).strip());
+                    }
                     errors.add(s);
                     console.warn("[" + image + "] " + s);
                 }
@@ -83,6 +93,11 @@ public final class PackerProgress implements Consumer<String> {
             }
             Matcher m = STEP.matcher(s);
             if (m.matches()) {
+                if (m.group(2).startsWith("Provisioning step had errors") && failedStep == null
+                        && currentProvisioner != null) {
+                    // Packer does not print a provisioner's error before its cleanup: the provisioner failed
+                    failedStep = "Provisioning with " + currentProvisioner;
+                }
                 currentStep = m.group(2);
                 Matcher p = PROVISIONER.matcher(m.group(2));
                 if (p.matches()) {
@@ -114,6 +129,19 @@ public final class PackerProgress implements Consumer<String> {
     /** The provisioner that was running last ({@code shell script: scripts/10-slurm.sh}), or null. */
     public String currentProvisioner() {
         return currentProvisioner;
+    }
+
+    /**
+     * Where the build failed, for a message: {@code provisioner 'shell script: …'} or {@code step 'Waiting for SSH…'}.
+     * The step is the one during which Packer printed the error its "Build … errored" line repeats; without such a
+     * line (Packer killed, unknown format), the last provisioner or step announced.
+     */
+    public String failedAt() {
+        if (failedStep != null) {
+            Matcher p = PROVISIONER.matcher(failedStep);
+            return p.matches() ? "provisioner '" + p.group(1) + "'" : "step '" + failedStep + "'";
+        }
+        return currentProvisioner != null ? "provisioner '" + currentProvisioner + "'" : "step '" + currentStep + "'";
     }
 
     public List<String> errors() {

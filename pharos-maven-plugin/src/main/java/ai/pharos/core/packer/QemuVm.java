@@ -7,7 +7,6 @@ import ai.pharos.core.process.ProcessRunner;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,12 +198,7 @@ public final class QemuVm implements AutoCloseable {
     }
 
     String consoleTail() {
-        try {
-            List<String> lines = Files.readAllLines(spec.serialLog(), StandardCharsets.ISO_8859_1);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
-        } catch (IOException e) {
-            return "(no console log)";
-        }
+        return GuestConsole.tail(spec.serialLog(), 8);
     }
 
     static int freeLoopbackPort() throws PharosException {

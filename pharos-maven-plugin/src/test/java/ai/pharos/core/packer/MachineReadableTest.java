@@ -51,6 +51,47 @@ class MachineReadableTest {
         assertTrue(p.tail(3).get(2).startsWith("Build 'qemu.hpc-controller' errored"));
     }
 
+    /** Lines as Packer 1.6.6 printed them when the guest never answered SSH (CI, 2026-11-26). */
+    @Test
+    void anSshTimeoutIsBlamedOnTheWaitNotOnTheCleanupThatFollows() {
+        PackerProgress p = new PackerProgress("tiny-a", new RecordingConsole());
+        p.accept("1,,ui,say,==> tiny-a.qemu.vm: Starting VM%!(PACKER_COMMA) booting disk image");
+        p.accept("2,,ui,say,==> tiny-a.qemu.vm: Waiting for SSH to become available...");
+        p.accept("3,,ui,error,==> tiny-a.qemu.vm: Timeout waiting for SSH.");
+        p.accept("4,,ui,say,==> tiny-a.qemu.vm: Deleting output directory...");
+        p.accept("5,,ui,error,Build 'tiny-a.qemu.vm' errored after 15 minutes 4 seconds: Timeout waiting for SSH.");
+        p.accept("6,,ui,error,\\n==> Some builds didn't complete successfully and had errors:");
+        p.accept("7,,ui,error,--> tiny-a.qemu.vm: Timeout waiting for SSH.");
+        assertEquals("step 'Waiting for SSH to become available...'", p.failedAt());
+        assertEquals("Deleting output directory...", p.currentStep());
+    }
+
+    /** A provisioner's failure is not printed as a step error: Packer goes straight to its cleanup. */
+    @Test
+    void aFailingProvisionerIsNamedEvenAfterItsStderrAndTheCleanup() {
+        PackerProgress p = new PackerProgress("tiny-a", new RecordingConsole());
+        p.accept("1,,ui,say,==> tiny-a.qemu.vm: Connected to SSH!");
+        p.accept("2,,ui,say,==> tiny-a.qemu.vm: Provisioning with shell script: /tmp/packer-shell1");
+        p.accept("3,,ui,error,==> tiny-a.qemu.vm: about to fail");
+        p.accept("4,,ui,say,==> tiny-a.qemu.vm: Provisioning step had errors: Running the cleanup provisioner%!(PACKER_COMMA) if present...");
+        p.accept("5,,ui,say,==> tiny-a.qemu.vm: Deleting output directory...");
+        p.accept("6,,ui,error,Build 'tiny-a.qemu.vm' errored after 49 seconds 842 milliseconds: Script exited with "
+                + "non-zero exit status: 7.Allowed exit codes are: [0]");
+        assertEquals("provisioner 'shell script: /tmp/packer-shell1'", p.failedAt());
+    }
+
+    /** Provisioning went well and the shutdown failed: the provisioner that ran last is not to blame. */
+    @Test
+    void aShutdownTimeoutAfterProvisioningNamesTheShutdown() {
+        PackerProgress p = new PackerProgress("x", new RecordingConsole());
+        p.accept("1,,ui,say,==> x.qemu.vm: Provisioning with shell script: /c/scripts/99-hygiene.sh");
+        p.accept("2,,ui,say,==> x.qemu.vm: Gracefully halting virtual machine...");
+        p.accept("3,,ui,error,==> x.qemu.vm: Timeout while waiting for machine to shut down.");
+        p.accept("4,,ui,say,==> x.qemu.vm: Deleting output directory...");
+        p.accept("5,,ui,error,Build 'x.qemu.vm' errored after 9 minutes: Timeout while waiting for machine to shut down.");
+        assertEquals("step 'Gracefully halting virtual machine...'", p.failedAt());
+    }
+
     @Test
     void recordsArtifactFiles() {
         PackerProgress p = new PackerProgress("x", new RecordingConsole());
