@@ -28,6 +28,10 @@ variable "memory" {
   type    = number
   default = 1024
 }
+variable "ssh_timeout" {                          # our images answer in 30-50 s under TCG: a guest silent this
+  type    = string                                # long has hung, and pharos:packer-build boots it once more
+  default = "5m"
+}
 variable "extra_packages" {
   type    = list(string)
   default = []
@@ -62,7 +66,7 @@ source "qemu" "vm" {
   communicator         = "ssh"
   ssh_username         = "debian"
   ssh_private_key_file = var.ssh_private_key_file
-  ssh_timeout          = "15m"
+  ssh_timeout          = var.ssh_timeout
   # Runs as root after the hygiene script: removes the build user and its sudo rule, then powers off.
   shutdown_command = "sudo sh -c 'rm -f /etc/sudoers.d/90-pharos-build /etc/sudoers.d/90-cloud-init-users; userdel -r -f debian >/dev/null 2>&1; systemctl poweroff'"
   shutdown_timeout = "5m"

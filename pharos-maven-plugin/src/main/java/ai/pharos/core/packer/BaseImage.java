@@ -455,8 +455,8 @@ public final class BaseImage {
         QemuVm.Spec spec = new QemuVm.Spec(disk, false, req.accelerator(), 2, 1024,
                 stage0.resolve("vmlinuz"), stage0.resolve("initrd.img"),
                 "root=UUID=" + uuid + " rw console=ttyS0,115200", null, false, work.resolve("console.log"));
-        try (QemuVm vm = QemuVm.start(spec, req.key().privateKey(), "debian", console)) {
-            vm.waitForSsh(Duration.ofMinutes(10));
+        try (QemuVm vm = QemuVm.startAndWaitForSsh(spec, req.key().privateKey(), "debian", QemuVm.SSH_TIMEOUT,
+                console)) {
             String out = vm.sshOutput("set -e; sudo grub-install --target=i386-pc /dev/vda 2>&1;"
                     + " sudo update-grub 2>&1; sudo rm -f /var/log/*.log; sudo sync", Duration.ofMinutes(5));
             out.lines().forEach(l -> console.debug("guest: " + l));

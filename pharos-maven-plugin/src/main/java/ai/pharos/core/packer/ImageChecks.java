@@ -46,8 +46,7 @@ public final class ImageChecks {
                 workDir.resolve("check-console.log"));
         console.info(image + ": in-image tests: booting the image (no network beyond SSH on 127.0.0.1)");
         Map<String, String> packages = new TreeMap<>();
-        try (QemuVm vm = QemuVm.start(spec, key.privateKey(), CHECK_USER, console)) {
-            vm.waitForSsh(Duration.ofMinutes(10));
+        try (QemuVm vm = QemuVm.startAndWaitForSsh(spec, key.privateKey(), CHECK_USER, QemuVm.SSH_TIMEOUT, console)) {
             vm.sshOutput("sudo cloud-init status --wait >/dev/null 2>&1 || true", Duration.ofMinutes(5));
             StringBuilder script = new StringBuilder("set -u\nIMAGE=" + image + "\n");
             script.append(read(moduleDir.resolve(PackerImages.COMMON).resolve("checks.sh")));

@@ -284,20 +284,31 @@ public final class PackerImages {
         args.addAll(varArgs(image, vars));
         args.add(".");
         Path log = out.resolve("packer.log");
-        PackerProgress progress = new PackerProgress(image, console);
-        console.info(image + ": packer build (" + packer.describe() + ", Packer " + packerVersion + ", accelerator "
-                + settings.accelerator() + "); Packer's log: " + log);
-        int code;
-        try {
-            code = packer.packer(args, work, env(log), paths(), progress);
-        } catch (PharosException e) {
+        // the template sends the guest's serial console to ${output_directory}-console.log
+        Path guestConsole = out.resolve(packerOut.getFileName() + "-console.log");
+        for (int attempt = 1; ; attempt++) {
+            PackerProgress progress = new PackerProgress(image, console);
+            console.info(image + ": packer build (" + packer.describe() + ", Packer " + packerVersion
+                    + ", accelerator " + settings.accelerator() + "); Packer's log: " + log);
+            int code;
+            try {
+                code = packer.packer(args, work, env(log), paths(), progress);
+            } catch (PharosException e) {
+                BaseImage.deleteTree(packerOut);
+                throw e;
+            }
+            if (code == 0) {
+                break;
+            }
             BaseImage.deleteTree(packerOut);
-            throw e;
-        }
-        if (code != 0) {
-            BaseImage.deleteTree(packerOut);
-            // the template sends the guest's serial console to ${output_directory}-console.log
-            Path guestConsole = out.resolve(packerOut.getFileName() + "-console.log");
+            if (attempt == 1 && progress.sshNeverAnswered()) {
+                // A TCG boot that hangs is rare and not the image's fault: boot it once more, keeping the evidence.
+                console.warn(image + ": the guest did not answer SSH (guest console: " + GuestConsole.tail(guestConsole, 6)
+                        + "): building once more; first attempt's logs kept as *.attempt1");
+                keepAsFirstAttempt(log);
+                keepAsFirstAttempt(guestConsole);
+                continue;
+            }
             throw new PharosException("packer build of " + image + " failed (exit " + code + ") in "
                     + progress.failedAt() + ": "
                     + String.join(" | ", progress.errors().isEmpty() ? progress.tail(8) : lastN(progress.errors(), 4))
@@ -449,6 +460,17 @@ public final class PackerImages {
             p.add(baseDirectory);
         }
         return p;
+    }
+
+    private static void keepAsFirstAttempt(Path file) {
+        try {
+            if (Files.exists(file)) {
+                Files.move(file, file.resolveSibling(file.getFileName() + ".attempt1"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException ignored) {
+            // evidence only: the build goes on without it
+        }
     }
 
     static List<String> tail(Path file, int n) {

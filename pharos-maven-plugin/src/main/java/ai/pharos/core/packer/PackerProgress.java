@@ -131,6 +131,11 @@ public final class PackerProgress implements Consumer<String> {
         return currentProvisioner;
     }
 
+    /** The build failed while waiting for SSH: the guest never answered (as opposed to a provisioner failing). */
+    public boolean sshNeverAnswered() {
+        return failedStep != null && failedStep.startsWith("Waiting for SSH");
+    }
+
     /**
      * Where the build failed, for a message: {@code provisioner 'shell script: …'} or {@code step 'Waiting for SSH…'}.
      * The step is the one during which Packer printed the error its "Build … errored" line repeats; without such a

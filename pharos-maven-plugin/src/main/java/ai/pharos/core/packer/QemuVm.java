@@ -114,6 +114,49 @@ public final class QemuVm implements AutoCloseable {
         return process.pid();
     }
 
+    /** How long a guest may take to answer SSH: our images answer in 30-50 s under TCG; silence for this long is a hang. */
+    public static final Duration SSH_TIMEOUT = Duration.ofMinutes(5);
+
+    /** The guest ran but never answered SSH within the timeout (as opposed to qemu exiting). */
+    public static final class SshTimeout extends PharosException {
+        private static final long serialVersionUID = 1L;
+
+        SshTimeout(String message, String fix) {
+            super(message, null, fix);
+        }
+    }
+
+    /**
+     * {@link #start} and {@link #waitForSsh}; a guest that stays silent on SSH for the whole timeout is booted once
+     * more (a rare hang of a TCG boot), with a warning quoting its console; the first console log is kept as
+     * {@code <serialLog>.attempt1}. A second silence, or qemu exiting, fails.
+     */
+    public static QemuVm startAndWaitForSsh(Spec spec, Path privateKey, String user, Duration timeout,
+                                            Console console) throws PharosException {
+        for (int attempt = 1; ; attempt++) {
+            QemuVm vm = start(spec, privateKey, user, console);
+            try {
+                vm.waitForSsh(timeout);
+                return vm;
+            } catch (SshTimeout e) {
+                vm.close();
+                if (attempt > 1) {
+                    throw e;
+                }
+                console.warn(e.getMessage() + ": booting it once more");
+                try {
+                    Files.move(spec.serialLog(), spec.serialLog().resolveSibling(spec.serialLog().getFileName()
+                            + ".attempt1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException ignored) {
+                    // no console written: nothing to keep
+                }
+            } catch (PharosException | RuntimeException e) {
+                vm.close();
+                throw e;
+            }
+        }
+    }
+
     /** Wait until SSH answers; fails with the console tail when qemu exits or the timeout passes. */
     public void waitForSsh(Duration timeout) throws PharosException {
         Instant start = Instant.now();
@@ -131,8 +174,8 @@ public final class QemuVm implements AutoCloseable {
             }
             sleep(3000);
         }
-        throw new PharosException("SSH did not come up within " + timeout.toSeconds() + " s: " + consoleTail(), null,
-                "Read the console log " + spec.serialLog() + ".");
+        throw new SshTimeout("The VM did not answer SSH within " + timeout.toSeconds() + " s (guest console: "
+                + consoleTail() + ")", "Read the console log " + spec.serialLog() + ".");
     }
 
     /** Run a command in the guest; stdout lines go to {@code out}. */

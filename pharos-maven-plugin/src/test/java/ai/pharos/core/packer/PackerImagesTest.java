@@ -5,6 +5,8 @@ import ai.pharos.core.process.ProcessRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,6 +17,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -152,6 +155,102 @@ class PackerImagesTest {
         public String describe() {
             return "fake";
         }
+    }
+
+    /**
+     * Packer whose first {@code silentBoots} builds never get SSH (as Packer 1.6.6 reports it, console written),
+     * later builds succeed (the qcow2 appears); qemu-img convert writes its output.
+     */
+    static final class SilentGuestPacker implements PackerTool {
+        final int silentBoots;
+        int builds;
+
+        SilentGuestPacker(int silentBoots) {
+            this.silentBoots = silentBoots;
+        }
+
+        @Override
+        public int packer(List<String> args, Path workDir, Map<String, String> env, List<Path> paths,
+                          Consumer<String> out) throws PharosException {
+            String dir = args.stream().filter(a -> a.startsWith("-var=output_directory=")).findFirst().orElseThrow()
+                    .substring("-var=output_directory=".length());
+            Path packerOut = Path.of(dir);
+            try {
+                Files.createDirectories(packerOut);
+                Files.writeString(Path.of(env.get("PACKER_LOG_PATH")), "packer log of build " + (builds + 1) + "\n");
+                if (++builds <= silentBoots) {
+                    Files.writeString(Path.of(dir + "-console.log"), "[    0.000000] Linux version 6.12\r\n"
+                            + "[    3.100000] hung in boot " + builds + "\r\n");
+                    out.accept("1,,ui,say,==> x.qemu.vm: Waiting for SSH to become available...");
+                    out.accept("2,,ui,error,==> x.qemu.vm: Timeout waiting for SSH.");
+                    out.accept("3,,ui,say,==> x.qemu.vm: Deleting output directory...");
+                    out.accept("4,,ui,error,Build 'x.qemu.vm' errored after 5 minutes: Timeout waiting for SSH.");
+                    return 1;
+                }
+                Files.writeString(packerOut.resolve("cloud-base.qcow2"), "disk");
+                out.accept("1,,ui,say,==> x.qemu.vm: Connected to SSH!");
+                return 0;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public int tool(List<String> command, List<Path> paths, Consumer<String> out) {
+            if (command.get(0).equals("qemu-img") && command.get(1).equals("convert")) {
+                try {
+                    Files.writeString(Path.of(command.get(command.size() - 1)), "compressed");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return 0;
+            }
+            out.accept(command.get(0).equals("packer") ? "Packer v1.6.6" : "QEMU emulator version 7.2.22");
+            return 0;
+        }
+
+        @Override
+        public String describe() {
+            return "fake";
+        }
+    }
+
+    private static BaseImage.Base fakeBase(Path t) throws Exception {
+        Path disk = t.resolve("base.qcow2");
+        Files.writeString(disk, "base");
+        return new BaseImage.Base(disk.toString(), Fingerprint.sha256(disk), "mirror", "m", null, true, "f", "n");
+    }
+
+    @Test
+    void aGuestThatNeverAnswersSshIsBootedOnceMoreAndTheFirstConsoleIsKept(@TempDir Path t) throws Exception {
+        SilentGuestPacker packer = new SilentGuestPacker(1);
+        RecordingConsole console = new RecordingConsole();
+        List<PackerImages.Outcome> out = images(moduleDir(), t, List.of("cloud-base"), Map.of(), packer, console)
+                .build(fakeBase(t));
+        assertEquals(2, packer.builds);
+        assertFalse(out.get(0).upToDate());
+        assertEquals("compressed", Files.readString(out.get(0).qcow2()));
+        assertTrue(console.all().contains("WARN cloud-base: the guest did not answer SSH (guest console: "
+                + "[    0.000000] Linux version 6.12 | [    3.100000] hung in boot 1): building once more"), console.all());
+        assertEquals("[    3.100000] hung in boot 1", Files.readAllLines(t.resolve(
+                "cloud-base/packer-output-console.log.attempt1")).get(1));
+        assertEquals("packer log of build 1", Files.readString(t.resolve("cloud-base/packer.log.attempt1")).strip());
+        assertEquals("packer log of build 2", Files.readString(t.resolve("cloud-base/packer.log")).strip());
+    }
+
+    @Test
+    void aGuestSilentTwiceFailsNamingTheWaitAndQuotingTheConsole(@TempDir Path t) throws Exception {
+        SilentGuestPacker packer = new SilentGuestPacker(2);
+        PharosException e = assertThrows(PharosException.class, () -> images(moduleDir(), t, List.of("cloud-base"),
+                Map.of(), packer, new RecordingConsole()).build(fakeBase(t)));
+        assertEquals(2, packer.builds);
+        assertTrue(e.getMessage().startsWith("packer build of cloud-base failed (exit 1) in step 'Waiting for SSH to "
+                + "become available...': Build 'x.qemu.vm' errored after 5 minutes: Timeout waiting for SSH."),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("(guest console, accelerator tcg: [    0.000000] Linux version 6.12 | "
+                + "[    3.100000] hung in boot 2; full console "), e.getMessage());
+        assertFalse(Files.exists(t.resolve("cloud-base/manifest.json")));
+        assertFalse(Files.exists(t.resolve("cloud-base/packer-output")));
     }
 
     @Test
