@@ -52,6 +52,8 @@ public final class DockerJavaEngine implements Engine {
     private final Endpoint endpoint;
     private final DockerClient client;
     private final Console console;
+    private final java.util.concurrent.atomic.AtomicBoolean sweptOrphans = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final RunOwner OWNER = RunOwner.current();
     private EngineVersion version;
 
     private DockerJavaEngine(Endpoint endpoint, DockerClient client, Console console) {
@@ -437,7 +439,36 @@ public final class DockerJavaEngine implements Engine {
         }
     }
 
+    /**
+     * Remove stopped run containers left by builds on this host that were killed before they could remove them
+     * (see {@link RunOwner}); once per engine connection, best effort.
+     */
+    private void removeOrphanedRunContainers() {
+        if (!sweptOrphans.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            int removed = 0;
+            for (com.github.dockerjava.api.model.Container c : client.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of("ai.pharos.run", "true"))
+                    .withStatusFilter(List.of("created", "exited", "dead")).exec()) {
+                Optional<RunOwner> owner = RunOwner.parse(c.getLabels() == null ? null
+                        : c.getLabels().get(RunOwner.LABEL));
+                if (owner.isPresent() && owner.get().isGoneHere()) {
+                    remove(c.getId());
+                    removed++;
+                }
+            }
+            if (removed > 0) {
+                console.info("Removed " + removed + " stopped run container(s) left by a build that was killed");
+            }
+        } catch (RuntimeException e) {
+            console.debug("Could not list stopped run containers: " + rootMessage(e));
+        }
+    }
+
     private String create(RunSpec spec, boolean interactive) throws PharosException {
+        removeOrphanedRunContainers();
         List<Bind> binds = new ArrayList<>();
         for (RunSpec.Bind b : spec.binds()) {
             binds.add(new Bind(b.hostPath(), new Volume(b.containerPath()),
@@ -453,7 +484,7 @@ public final class DockerJavaEngine implements Engine {
         }
         CreateContainerCmd cmd = client.createContainerCmd(spec.image()).withHostConfig(host)
                 .withEnv(spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
-                .withLabels(Map.of("ai.pharos.run", "true"));
+                .withLabels(Map.of("ai.pharos.run", "true", RunOwner.LABEL, OWNER.label()));
         if (!spec.command().isEmpty()) {
             cmd.withCmd(spec.command());
         }
