@@ -16,6 +16,21 @@ public final class GuestConsole {
     private GuestConsole() {
     }
 
+    /**
+     * Keep a log of a failed attempt beside the next one's, as {@code <name>.attempt1} (evidence only: a file that
+     * cannot be moved is left where it is).
+     */
+    public static void keepAsFirstAttempt(Path file) {
+        try {
+            if (Files.exists(file)) {
+                Files.move(file, file.resolveSibling(file.getFileName() + ".attempt1"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException ignored) {
+            // evidence only: the build goes on without it
+        }
+    }
+
     /** The last {@code n} non-blank lines, escapes removed, joined with " | "; "(no console output)" if none. */
     public static String tail(Path log, int n) {
         List<String> lines;

@@ -305,8 +305,8 @@ public final class PackerImages {
                 // A TCG boot that hangs is rare and not the image's fault: boot it once more, keeping the evidence.
                 console.warn(image + ": the guest did not answer SSH (guest console: " + GuestConsole.tail(guestConsole, 6)
                         + "): building once more; first attempt's logs kept as *.attempt1");
-                keepAsFirstAttempt(log);
-                keepAsFirstAttempt(guestConsole);
+                GuestConsole.keepAsFirstAttempt(log);
+                GuestConsole.keepAsFirstAttempt(guestConsole);
                 continue;
             }
             throw new PharosException("packer build of " + image + " failed (exit " + code + ") in "
@@ -460,17 +460,6 @@ public final class PackerImages {
             p.add(baseDirectory);
         }
         return p;
-    }
-
-    private static void keepAsFirstAttempt(Path file) {
-        try {
-            if (Files.exists(file)) {
-                Files.move(file, file.resolveSibling(file.getFileName() + ".attempt1"),
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException ignored) {
-            // evidence only: the build goes on without it
-        }
     }
 
     static List<String> tail(Path file, int n) {

@@ -144,12 +144,7 @@ public final class QemuVm implements AutoCloseable {
                     throw e;
                 }
                 console.warn(e.getMessage() + ": booting it once more");
-                try {
-                    Files.move(spec.serialLog(), spec.serialLog().resolveSibling(spec.serialLog().getFileName()
-                            + ".attempt1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException ignored) {
-                    // no console written: nothing to keep
-                }
+                GuestConsole.keepAsFirstAttempt(spec.serialLog());
             } catch (PharosException | RuntimeException e) {
                 vm.close();
                 throw e;

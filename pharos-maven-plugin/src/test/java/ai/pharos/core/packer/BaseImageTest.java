@@ -19,6 +19,15 @@ class BaseImageTest {
                 1024, cache, key, "tcg", new RootRunner.Host());
     }
 
+    /** A pinned-looking genericcloud image under {@code dir/mirror/} with a SHA512SUMS that matches it. */
+    private static Path cloudImage(Path dir, String content) throws Exception {
+        Path image = dir.resolve("mirror/debian-13-genericcloud-amd64-20990101-1.qcow2");
+        Files.createDirectories(image.getParent());
+        Files.writeString(image, content);
+        sums(image, Fingerprint.digest(image, "SHA-512"));
+        return image;
+    }
+
     private static void sums(Path image, String sha512) throws Exception {
         Files.writeString(image.resolveSibling("SHA512SUMS"), "0".repeat(128) + "  other.qcow2\n" + sha512 + "  "
                 + image.getFileName() + "\n");
@@ -26,10 +35,7 @@ class BaseImageTest {
 
     @Test
     void downloadsFileUrlVerifiedAgainstSha512SumsAndCachesIt(@TempDir Path dir) throws Exception {
-        Path image = dir.resolve("mirror/debian-13-genericcloud-amd64-20990101-1.qcow2");
-        Files.createDirectories(image.getParent());
-        Files.write(image, "not really a qcow2, but bytes to verify".getBytes());
-        sums(image, Fingerprint.digest(image, "SHA-512"));
+        Path image = cloudImage(dir, "not really a qcow2, but bytes to verify");
         SshKeys.KeyPairFiles key = SshKeys.ensure(dir.resolve("ssh"), new RecordingConsole());
         RecordingConsole console = new RecordingConsole();
         BaseImage.Base base = BaseImage.fetch(request(BaseImage.Source.AUTO, image, dir.resolve("cache"), key), console);
@@ -122,10 +128,7 @@ class BaseImageTest {
 
     @Test
     void aDownloadedBaseServesEveryImageAndStalePerImageRecordsGo(@TempDir Path dir) throws Exception {
-        Path image = dir.resolve("mirror/debian-13-genericcloud-amd64-20990101-1.qcow2");
-        Files.createDirectories(image.getParent());
-        Files.write(image, "bytes".getBytes());
-        sums(image, Fingerprint.digest(image, "SHA-512"));
+        Path image = cloudImage(dir, "bytes");
         Path module = dir.resolve("module");
         for (String name : java.util.List.of("plain", "gpu")) {
             Files.createDirectories(module.resolve(name));
