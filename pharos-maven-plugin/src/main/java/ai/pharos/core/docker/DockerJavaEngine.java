@@ -15,6 +15,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.BuildResponseItem;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerConfig;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.Frame;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -52,7 +54,7 @@ public final class DockerJavaEngine implements Engine {
     private final Endpoint endpoint;
     private final DockerClient client;
     private final Console console;
-    private final java.util.concurrent.atomic.AtomicBoolean sweptOrphans = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean sweptOrphans = new AtomicBoolean();
     private static final RunOwner OWNER = RunOwner.current();
     private EngineVersion version;
 
@@ -449,7 +451,7 @@ public final class DockerJavaEngine implements Engine {
         }
         try {
             int removed = 0;
-            for (com.github.dockerjava.api.model.Container c : client.listContainersCmd().withShowAll(true)
+            for (Container c : client.listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of("ai.pharos.run", "true"))
                     .withStatusFilter(List.of("created", "exited", "dead")).exec()) {
                 Optional<RunOwner> owner = RunOwner.parse(c.getLabels() == null ? null

@@ -121,16 +121,6 @@ public final class PackerProgress implements Consumer<String> {
         }
     }
 
-    /** The last {@code ==> } step Packer announced. */
-    public String currentStep() {
-        return currentStep;
-    }
-
-    /** The provisioner that was running last ({@code shell script: scripts/10-slurm.sh}), or null. */
-    public String currentProvisioner() {
-        return currentProvisioner;
-    }
-
     /** The build failed while waiting for SSH: the guest never answered (as opposed to a provisioner failing). */
     public boolean sshNeverAnswered() {
         return failedStep != null && failedStep.startsWith("Waiting for SSH");

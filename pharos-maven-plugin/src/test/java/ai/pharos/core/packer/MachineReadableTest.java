@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MachineReadableTest {
@@ -40,7 +41,7 @@ class MachineReadableTest {
                 + "100.Allowed exit codes are: [0]");
         p.accept("6,,ui,error,Build 'qemu.hpc-controller' errored after 2 minutes: Script exited with non-zero "
                 + "exit status: 100.Allowed exit codes are: [0]");
-        assertEquals("shell script: /x/common/scripts/slurm.sh", p.currentProvisioner());
+        assertEquals("provisioner 'shell script: /x/common/scripts/slurm.sh'", p.failedAt());
         assertEquals(1, p.errors().size(), p.errors().toString());
         assertTrue(console.all().contains("INFO [hpc-controller]   Script exited with non-zero exit status: 100"),
                 console.all());
@@ -51,7 +52,10 @@ class MachineReadableTest {
         assertTrue(p.tail(3).get(2).startsWith("Build 'qemu.hpc-controller' errored"));
     }
 
-    /** Lines as Packer 1.6.6 printed them when the guest never answered SSH (CI, 2026-11-26). */
+    /**
+     * Lines as Packer 1.6.6 prints them when the guest never answers SSH (the last two as CI printed them on
+     * 2026-11-26; all of them seen again with {@code ssh_timeout = "5s"} against the mirror base).
+     */
     @Test
     void anSshTimeoutIsBlamedOnTheWaitNotOnTheCleanupThatFollows() {
         PackerProgress p = new PackerProgress("tiny-a", new RecordingConsole());
@@ -63,7 +67,22 @@ class MachineReadableTest {
         p.accept("6,,ui,error,\\n==> Some builds didn't complete successfully and had errors:");
         p.accept("7,,ui,error,--> tiny-a.qemu.vm: Timeout waiting for SSH.");
         assertEquals("step 'Waiting for SSH to become available...'", p.failedAt());
-        assertEquals("Deleting output directory...", p.currentStep());
+        assertTrue(p.sshNeverAnswered());
+    }
+
+    /** A step error of several lines (Packer 1.6.6 with use_backing_file and a qemu-img that wants -F). */
+    @Test
+    void aMultiLineStepErrorIsMatchedByItsFirstLine() {
+        PackerProgress p = new PackerProgress("x", new RecordingConsole());
+        p.accept("1,,ui,say,==> qemu.x: Creating required virtual machine disks");
+        p.accept("2,,ui,error,==> qemu.x: Error creating hard drive: QemuImg error: qemu-img: /tmp/pt/out/packer-x: "
+                + "Backing file specified without backing format\\n==> qemu.x: Detected format of qcow2.");
+        p.accept("3,,ui,say,==> qemu.x: Deleting output directory...");
+        p.accept("4,,ui,error,Build 'qemu.x' errored after 36 milliseconds 106 microseconds: Error creating hard drive: "
+                + "QemuImg error: qemu-img: /tmp/pt/out/packer-x: Backing file specified without backing format\\n"
+                + "Detected format of qcow2.");
+        assertEquals("step 'Creating required virtual machine disks'", p.failedAt());
+        assertFalse(p.sshNeverAnswered());
     }
 
     /** A provisioner's failure is not printed as a step error: Packer goes straight to its cleanup. */
@@ -80,7 +99,10 @@ class MachineReadableTest {
         assertEquals("provisioner 'shell script: /tmp/packer-shell1'", p.failedAt());
     }
 
-    /** Provisioning went well and the shutdown failed: the provisioner that ran last is not to blame. */
+    /**
+     * Provisioning went well and the shutdown failed: the provisioner that ran last is not to blame. (Not seen live:
+     * the lines follow the format of every step error above, a {@code ==>} error line repeated by "Build … errored".)
+     */
     @Test
     void aShutdownTimeoutAfterProvisioningNamesTheShutdown() {
         PackerProgress p = new PackerProgress("x", new RecordingConsole());
