@@ -6,7 +6,13 @@
 #   floor    : mksquashfs alone on the already-flattened tar (docker export), same options, read from a file
 #   scripted : what a user would script: docker save, extract the layers with whiteouts applied, mksquashfs the tree,
 #              siftool new + siftool add
-# and print the ratios (native/floor; goal/scripted, both including their docker save) and the JVM's peak heap.
+# and print the ratios and the JVM's peak heap. The targets are read as (docs/decisions.md, "SIF benchmark"):
+#   native / floor                      <= 1.10  (both start from what the engine gave: a saved / an exported tar)
+#   native / scripted-from-the-archive  <= 0.70  (both start from the same saved archive: the scripted time minus its
+#                                                  own docker save)
+# and reported besides: goal / scripted (both include their save), with the bound no converter that saves through the
+# engine can beat: (engine save + floor) / scripted. The engine's time to the first byte of a save is measured too
+# (the engine writes the whole image to a temporary directory before it sends anything).
 # native, goal and floor are alternated ROUNDS times and the best of each is kept (the machine may be shared).
 #
 # Usage: benchmarks/sif/run.sh [workdir] [compression]     (run from the repository root, after ./mvnw -o compile)
@@ -45,6 +51,8 @@ fi
 
 rm -rf image.tar export.tar rootfs layers native.sif floor.sqfs scripted.sqfs scripted.sif out
 t0=$(now); docker save -o image.tar "$TAG"; t1=$(now); SAVE=$(elapsed "$t0" "$t1")
+# how long the engine works before the first byte of a save arrives (nothing can be converted before that)
+t0=$(now); docker save "$TAG" | { head -c 1 >/dev/null; now > ttfb; cat >/dev/null; }; TTFB=$(elapsed "$t0" "$(cat ttfb)")
 IMAGE_BYTES=$(stat -c %s image.tar)
 
 # the flattened tar for the floor
@@ -88,6 +96,7 @@ done
 rm -rf layers rootfs scripted.sqfs scripted.sif; sync
 t0=$(now)
 docker save -o scripted-image.tar "$TAG"
+ts=$(now); SCRIPTED_SAVE=$(elapsed "$t0" "$ts")
 mkdir -p layers rootfs
 tar -xf scripted-image.tar -C layers
 for layer in $(python3 -c 'import json;print("\n".join(json.load(open("layers/manifest.json"))[0]["Layers"]))'); do
@@ -104,18 +113,19 @@ done
 mksquashfs rootfs scripted.sqfs -noappend -comp "$COMP" -no-progress -quiet
 siftool new scripted.sif
 siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 scripted.sif scripted.sqfs
-t1=$(now); SCRIPTED=$(elapsed "$t0" "$t1")
+t1=$(now); SCRIPTED=$(elapsed "$t0" "$t1"); SCRIPTED_ARCHIVE=$(elapsed "$ts" "$t1")
 
 siftool list out/native.sif >/dev/null
 printf '%s\n' \
   "image: $TAG, saved archive $(numfmt --to=iec "$IMAGE_BYTES"), compression $COMP, $(nproc) cores" \
-  "docker save (CLI)     : ${SAVE}s (once, for native and the floor's input)" \
+  "docker save (CLI)     : ${SAVE}s (once, for native and the floor's input); first byte after ${TTFB}s" \
   "native (archive->SIF) : ${NATIVE}s  -> $(numfmt --to=iec "$(stat -c %s out/native.sif)")" \
   "goal (engine->SIF)    : ${GOAL}s  (save through the engine API + convert)" \
   "floor (mksquashfs)    : ${FLOOR}s" \
-  "scripted pipeline     : ${SCRIPTED}s  (docker save + extract + mksquashfs + siftool)" \
+  "scripted pipeline     : ${SCRIPTED}s  (docker save ${SCRIPTED_SAVE}s + extract + mksquashfs + siftool ${SCRIPTED_ARCHIVE}s)" \
   "native / floor        : $(echo "scale=3; $NATIVE / $FLOOR" | bc)   (target <= 1.10)" \
-  "goal / scripted       : $(echo "scale=3; $GOAL / $SCRIPTED" | bc)   (target <= 0.70; both include their save)" \
+  "native / scripted     : $(echo "scale=3; $NATIVE / $SCRIPTED_ARCHIVE" | bc)   (target <= 0.70; both from the saved archive)" \
+  "goal / scripted       : $(echo "scale=3; $GOAL / $SCRIPTED" | bc)   (both include their save; a converter that starts compressing when the save is complete cannot go below (save + floor) / scripted = $(echo "scale=3; ($SAVE + $FLOOR) / $SCRIPTED" | bc))" \
   "JVM peak heap         : $(numfmt --to=iec "$PEAK") with -Xmx256m   (target <= 256M)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-rm -rf layers rootfs export.tar classes scripted-image.tar goal
+rm -rf layers rootfs export.tar classes scripted-image.tar goal ttfb
