@@ -4,6 +4,8 @@
 # Needs: JDK 17+, dpkg-dev (dpkg-deb, dpkg-scanpackages), apt-utils (apt-ftparchive), the built plugin
 # (./mvnw -B -o -pl pharos-maven-plugin package -DskipTests) and its dependencies in ~/.m2.
 # Usage: benchmarks/apt-repo/run.sh [count=200] [rounds=5]; MAX_KIB=1024 (payload of package i: 8 KiB .. MAX_KIB)
+# With the plugin installed (./mvnw -B -o -pl pharos-maven-plugin install -DskipTests) it also times the goal itself as
+# Maven runs it (from Maven's log timestamps), in a one-pom project; MAVEN_ROWS=0 skips that.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -86,6 +88,37 @@ cmp <(grep '^Package:' "$work/repo/Packages" | sort) <(grep '^Package:' "$work/P
 cmp <(grep '^SHA256:' "$work/repo/Packages" | sort) <(grep '^SHA256:' "$work/Packages.ftp" | sort) \
   || { echo "pharos and apt-ftparchive disagree on SHA256" >&2; exit 1; }
 
+# the goal itself, as Maven runs it: pharos:apt-repo in a one-pom project, timed from Maven's own log timestamps (from
+# the goal's "--- pharos…:apt-repo" line to its last line): as the first Pharos goal of the build (Maven creates the
+# plugin's class realm for it), and after another Pharos goal created the realm (pharos:ssh-keys, skipped)
+version=$(basename "$jar" .jar); version=${version#pharos-maven-plugin-}
+gm=""; gr=""
+if [ "${MAVEN_ROWS:-1}" = 1 ] && [ -f "$HOME/.m2/repository/ai/pharos/pharos-maven-plugin/$version/pharos-maven-plugin-$version.jar" ]; then
+  mkdir -p "$work/mvn"
+  cat > "$work/mvn/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>bench</groupId><artifactId>apt-repo-bench</artifactId><version>1</version><packaging>pom</packaging>
+  <properties><project.build.outputTimestamp>1970-01-01T00:00:01Z</project.build.outputTimestamp></properties>
+</project>
+POM
+  time_goal() { rm -rf "$work/repo-mvn"
+    (cd "$work/mvn" && "$root/mvnw" -o -B -Dorg.slf4j.simpleLogger.showDateTime=true \
+       -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS "$@" "ai.pharos:pharos-maven-plugin:$version:apt-repo" \
+       -Dpharos.sshKeys.skip=true -Dpharos.aptRepo.debDirectory="$debs" -Dpharos.aptRepo.directory="$work/repo-mvn") |
+      awk 'function sec(t) { split(t, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+           /--- pharos:.*:apt-repo/ { s = sec($1) } /apt repository .*packages/ { e = sec($1) }
+           END { if (s == "" || e == "") exit 1; printf "%.3f\n", e - s }'; }
+  g1=(); g2=()
+  for r in $(seq 1 "$rounds"); do
+    g1+=("$(time_goal)"); g2+=("$(time_goal "ai.pharos:pharos-maven-plugin:$version:ssh-keys")")
+  done
+  gm=$(printf '%s\n' "${g1[@]}" | best); gr=$(printf '%s\n' "${g2[@]}" | best)
+  cmp "$work/repo-mvn/Packages" "$work/repo/Packages" || { echo "the goal in Maven wrote another Packages" >&2; exit 1; }
+else
+  echo "(the goal-in-Maven rows need the plugin installed: ./mvnw -B -o -pl pharos-maven-plugin install -DskipTests)"
+fi
+
 printf 'best of %s, load average at start: %s\n' "$rounds" "$load"
 printf '  pharos apt-repo core, first run in a fresh JVM (goal):    %6.3f s\n' "$tc"
 printf '  pharos apt-repo core, 2nd run in the same JVM:           %6.3f s\n' "$t2"
@@ -99,3 +132,7 @@ printf '  core, first run in the JVM (goal)  %8sx (target >= 5)     %8sx (target
 printf '  core, 2nd run in the same JVM      %8sx                  %8sx\n' "$(ratio "$ts" "$t2")" "$(ratio "$tf" "$t2")"
 printf '  core, warm JVM                     %8sx                  %8sx\n' "$(ratio "$ts" "$tw")" "$(ratio "$tf" "$tw")"
 printf '  fresh JVM incl. startup           %8sx                  %8sx\n' "$(ratio "$ts" "$tp")" "$(ratio "$tf" "$tp")"
+if [ -n "$gm" ]; then
+  printf '  pharos:apt-repo in Maven, realm already created (%5.3f s) %6sx                  %8sx\n' "$gr" "$(ratio "$ts" "$gr")" "$(ratio "$tf" "$gr")"
+  printf '  pharos:apt-repo in Maven, first Pharos goal (%5.3f s)  %8sx                  %8sx\n' "$gm" "$(ratio "$ts" "$gm")" "$(ratio "$tf" "$gm")"
+fi
