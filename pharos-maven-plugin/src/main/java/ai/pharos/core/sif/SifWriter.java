@@ -399,9 +399,10 @@ public final class SifWriter implements Closeable {
         table.clear();
         writeFully(table, DESCRIPTORS_OFFSET);
         channel.truncate(end);
-        // no fsync, like every other artifact Pharos writes (and Maven, Jib, mksquashfs, apptainer): the temporary
-        // file + rename already keeps an interrupted run from leaving a SIF; after a power loss the up-to-date record
-        // (size and mtime) no longer matches a file whose data never reached the disk. docs/decisions.md
+        // no fsync, like every other artifact Pharos writes (.debs, the apt repository, VM images) and Maven's own
+        // outputs: the temporary file + rename already keeps an interrupted run from leaving a SIF; after a power loss
+        // the up-to-date record (size and mtime) no longer matches a file whose data never reached the disk.
+        // docs/decisions.md
         finished = true;
         channel.close();
     }
