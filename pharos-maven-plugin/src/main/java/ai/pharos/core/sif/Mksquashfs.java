@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,11 +22,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drives {@code mksquashfs - <out> -tar …}: the root filesystem is streamed as a tar to its stdin (nothing is
- * extracted); ownership and modes come from the tar, so no root is needed. Progress (file bytes fed of the total) is
- * logged at most every {@link #PROGRESS_INTERVAL_MS} ms. Interrupting the calling thread kills mksquashfs.
+ * extracted); ownership and modes come from the tar, so no root is needed. Progress is logged every
+ * {@link #PROGRESS_INTERVAL_MS} ms: file bytes read by mksquashfs of the total and squashfs bytes written so far, then,
+ * once mksquashfs has read everything (it reads far ahead of its compressors), the bytes written while it compresses.
+ * Interrupting the calling thread kills mksquashfs.
  */
 public final class Mksquashfs {
 
@@ -82,6 +86,12 @@ public final class Mksquashfs {
     public static void build(SquashfsTool tool, Path output, long offset, Compression compression,
                              Long sourceDateEpoch, long totalBytes, TarWriter writer, Console console)
             throws PharosException {
+        build(tool, output, offset, compression, sourceDateEpoch, totalBytes, writer, console, PROGRESS_INTERVAL_MS);
+    }
+
+    static void build(SquashfsTool tool, Path output, long offset, Compression compression, Long sourceDateEpoch,
+                      long totalBytes, TarWriter writer, Console console, long progressInterval)
+            throws PharosException {
         tool.version();
         Map<String, String> env = new HashMap<>();
         env.put("SOURCE_DATE_EPOCH", sourceDateEpoch == null ? null : Long.toString(sourceDateEpoch));
@@ -97,10 +107,11 @@ public final class Mksquashfs {
         try (OutputStream stdin = new BufferedOutputStream(process.getOutputStream(), 1 << 16)) {
             writer.write(stdin, (done, total) -> {
                 long now = System.currentTimeMillis();
-                if (now - lastLog[0] >= PROGRESS_INTERVAL_MS) {
+                if (now - lastLog[0] >= progressInterval) {
                     lastLog[0] = now;
-                    console.info(String.format(Locale.ROOT, "mksquashfs: %s of %s (%d%%), %ds", human(done),
-                            human(total), total == 0 ? 100 : done * 100 / total, (now - started) / 1000));
+                    console.info(String.format(Locale.ROOT, "mksquashfs: read %s of %s (%d%%), wrote %s, %ds",
+                            human(done), human(total), total == 0 ? 100 : done * 100 / total,
+                            human(written(output, offset)), (now - started) / 1000));
                 }
             });
         } catch (InterruptedIOException e) {
@@ -112,7 +123,17 @@ public final class Mksquashfs {
         }
         int code;
         try {
-            code = process.waitFor();
+            // mksquashfs has read everything; say how far its compressors are while it finishes
+            while (!process.waitFor(Math.max(1, lastLog[0] + progressInterval - System.currentTimeMillis()),
+                    TimeUnit.MILLISECONDS)) {
+                long now = System.currentTimeMillis();
+                if (now - lastLog[0] >= progressInterval) {
+                    lastLog[0] = now;
+                    console.info(String.format(Locale.ROOT, "mksquashfs: read all %s, compressing; wrote %s, %ds",
+                            human(totalBytes), human(written(output, offset)), (now - started) / 1000));
+                }
+            }
+            code = process.exitValue();
             err.join();
             out.join();
         } catch (InterruptedException e) {
@@ -134,6 +155,15 @@ public final class Mksquashfs {
         }
         console.info(String.format(Locale.ROOT, "mksquashfs: %s of file data in %ds", human(totalBytes),
                 (System.currentTimeMillis() - started) / 1000));
+    }
+
+    /** Squashfs bytes written so far: mksquashfs writes the file from {@code offset} on as its compressors finish. */
+    private static long written(Path output, long offset) {
+        try {
+            return Math.max(0, Files.size(output) - offset);
+        } catch (IOException e) {
+            return 0; // not created yet
+        }
     }
 
     private static Thread pump(InputStream in, Deque<String> tail, Console console) {
