@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * {@link Engine} on docker-java with the zerodep transport. The client config is built explicitly (docker-java's
@@ -339,13 +340,21 @@ public final class DockerJavaEngine implements Engine {
     }
 
     @Override
-    public void saveImage(String reference, Path target) throws PharosException {
+    public void saveImage(String reference, Path target, LongConsumer received) throws PharosException {
         Path tmp = null;
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
             tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".part");
-            try (InputStream in = client.saveImageCmd(reference).exec()) {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try (InputStream in = client.saveImageCmd(reference).exec();
+                 OutputStream out = Files.newOutputStream(tmp)) {
+                byte[] buffer = new byte[1 << 20];
+                long total = 0;
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    total += n;
+                    received.accept(total);
+                }
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The Docker engine operations the build needs. {@link DockerJavaEngine} implements it with docker-java; unit tests
@@ -39,8 +40,11 @@ public interface Engine extends AutoCloseable {
     /** Pull {@code reference}; false when no registry answers (offline), an exception for other failures. */
     boolean pull(String reference, Consumer<String> log) throws PharosException;
 
-    /** Save an image as a `docker save` archive, spooled to {@code target} (never held in memory). */
-    void saveImage(String reference, Path target) throws PharosException;
+    /**
+     * Save an image as a `docker save` archive, spooled to {@code target} (never held in memory); {@code received}
+     * is told the bytes received so far as they arrive (for progress).
+     */
+    void saveImage(String reference, Path target, LongConsumer received) throws PharosException;
 
     /**
      * Run a container to completion, streaming its output line by line, and remove it. Returns the exit code.

@@ -2,11 +2,13 @@ package ai.pharos.core.sif;
 
 import ai.pharos.core.PharosException;
 import ai.pharos.core.docker.Engine;
+import ai.pharos.core.docker.ImageInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.LongConsumer;
 
 /** An image to convert: its id (for "up to date") and how to get its {@code docker save} archive into a file. */
 public interface ImageSource {
@@ -17,15 +19,28 @@ public interface ImageSource {
     /** The reference recorded in the deffile ({@code from:}), e.g. {@code pharos/openmpi:1.0}. */
     String reference();
 
-    /** Write the {@code docker save} archive to {@code target} (spooled, never held in memory). */
-    void saveTo(Path target) throws PharosException;
+    /**
+     * Write the {@code docker save} archive to {@code target} (spooled, never held in memory), telling
+     * {@code received} the bytes written so far.
+     */
+    void saveTo(Path target, LongConsumer received) throws PharosException;
+
+    /** About how large the archive will be (the image's size as the engine reports it), or -1 when unknown. */
+    default long expectedBytes() throws PharosException {
+        return -1;
+    }
 
     /** An image saved by the engine. */
     static ImageSource engine(Engine engine, String reference, String imageId) {
         return new ImageSource() {
             @Override public String imageId() { return imageId; }
             @Override public String reference() { return reference; }
-            @Override public void saveTo(Path target) throws PharosException { engine.saveImage(reference, target); }
+            @Override public void saveTo(Path target, LongConsumer received) throws PharosException {
+                engine.saveImage(reference, target, received);
+            }
+            @Override public long expectedBytes() throws PharosException {
+                return engine.inspectImage(reference).map(ImageInfo::size).orElse(-1L);
+            }
         };
     }
 
@@ -34,7 +49,7 @@ public interface ImageSource {
         return new ImageSource() {
             @Override public String imageId() { return imageId; }
             @Override public String reference() { return reference; }
-            @Override public void saveTo(Path target) throws PharosException {
+            @Override public void saveTo(Path target, LongConsumer received) throws PharosException {
                 throw new PharosException("Image " + reference + " must be saved but no engine is connected", null,
                         "Run the build again (the SIF changed while converting).");
             }
@@ -46,9 +61,10 @@ public interface ImageSource {
         return new ImageSource() {
             @Override public String imageId() { return imageId; }
             @Override public String reference() { return reference; }
-            @Override public void saveTo(Path target) throws PharosException {
+            @Override public void saveTo(Path target, LongConsumer received) throws PharosException {
                 try {
                     Files.copy(archive, target, StandardCopyOption.REPLACE_EXISTING);
+                    received.accept(Files.size(target));
                 } catch (IOException e) {
                     throw new PharosException("Cannot read image archive " + archive + ": " + e.getMessage(), null,
                             "Check the path of the saved image.", e);

@@ -22,7 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drives {@code mksquashfs - <out> -tar …}: the root filesystem is streamed as a tar to its stdin (nothing is
@@ -102,38 +103,33 @@ public final class Mksquashfs {
         Thread err = pump(process.getErrorStream(), tail, console);
         Thread out = pump(process.getInputStream(), tail, console);
         long started = System.currentTimeMillis();
-        long[] lastLog = {started};
+        AtomicLong fed = new AtomicLong();
+        AtomicBoolean allFed = new AtomicBoolean();
         IOException writeFailure = null;
-        try (OutputStream stdin = new BufferedOutputStream(process.getOutputStream(), 1 << 16)) {
-            writer.write(stdin, (done, total) -> {
-                long now = System.currentTimeMillis();
-                if (now - lastLog[0] >= progressInterval) {
-                    lastLog[0] = now;
-                    console.info(String.format(Locale.ROOT, "mksquashfs: read %s of %s (%d%%), wrote %s, %ds",
-                            human(done), human(total), total == 0 ? 100 : done * 100 / total,
-                            human(written(output, offset)), (now - started) / 1000));
-                }
-            });
-        } catch (InterruptedIOException e) {
-            ProcessRunner.destroyTree(process);
-            Thread.currentThread().interrupt();
-            throw new PharosException("SIF conversion interrupted; mksquashfs killed", null, null, e);
-        } catch (IOException e) {
-            writeFailure = e; // usually a broken pipe: mksquashfs died, its exit code and stderr tell why
-        }
         int code;
-        try {
-            // mksquashfs has read everything; say how far its compressors are while it finishes
-            while (!process.waitFor(Math.max(1, lastLog[0] + progressInterval - System.currentTimeMillis()),
-                    TimeUnit.MILLISECONDS)) {
-                long now = System.currentTimeMillis();
-                if (now - lastLog[0] >= progressInterval) {
-                    lastLog[0] = now;
-                    console.info(String.format(Locale.ROOT, "mksquashfs: read all %s, compressing; wrote %s, %ds",
-                            human(totalBytes), human(written(output, offset)), (now - started) / 1000));
-                }
+        try (Ticker ticker = Ticker.every(progressInterval, "mksquashfs-progress", () -> {
+            long secs = (System.currentTimeMillis() - started) / 1000;
+            String wrote = human(written(output, offset));
+            if (allFed.get()) { // mksquashfs reads far ahead of its compressors: say how far they are
+                console.info(String.format(Locale.ROOT, "mksquashfs: read all %s, compressing; wrote %s, %ds",
+                        human(totalBytes), wrote, secs));
+            } else {
+                long done = fed.get();
+                console.info(String.format(Locale.ROOT, "mksquashfs: read %s of %s (%d%%), wrote %s, %ds",
+                        human(done), human(totalBytes), totalBytes == 0 ? 100 : done * 100 / totalBytes, wrote, secs));
             }
-            code = process.exitValue();
+        })) {
+            try (OutputStream stdin = new BufferedOutputStream(process.getOutputStream(), 1 << 16)) {
+                writer.write(stdin, (done, total) -> fed.set(done));
+            } catch (InterruptedIOException e) {
+                ProcessRunner.destroyTree(process);
+                Thread.currentThread().interrupt();
+                throw new PharosException("SIF conversion interrupted; mksquashfs killed", null, null, e);
+            } catch (IOException e) {
+                writeFailure = e; // usually a broken pipe: mksquashfs died, its exit code and stderr tell why
+            }
+            allFed.set(true);
+            code = process.waitFor();
             err.join();
             out.join();
         } catch (InterruptedException e) {

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Docker image → Apptainer SIF, natively: save the image to a spool file, index its layers (whiteouts applied,
@@ -109,11 +110,17 @@ public final class SifConverter {
 
     private final Console console;
     private final SquashfsTool squashfs;
+    private final long progressInterval;
 
     /** @param squashfs where mksquashfs runs (null: only the apptainer backend can be used) */
     public SifConverter(Console console, SquashfsTool squashfs) {
+        this(console, squashfs, Mksquashfs.PROGRESS_INTERVAL_MS);
+    }
+
+    SifConverter(Console console, SquashfsTool squashfs, long progressInterval) {
         this.console = console;
         this.squashfs = squashfs;
+        this.progressInterval = progressInterval;
     }
 
     /** The SIF path for these options. */
@@ -177,8 +184,7 @@ public final class SifConverter {
             if (options.backend() == Backend.APPTAINER) {
                 arch = viaApptainer(source, options, temp);
             } else {
-                console.info("Saving image " + source.reference() + " (" + shortId(source.imageId()) + ")");
-                source.saveTo(spool);
+                save(source, spool);
                 arch = convertArchive(spool, source.reference(), options, temp);
                 Files.deleteIfExists(spool);
             }
@@ -205,6 +211,29 @@ public final class SifConverter {
                 deleteQuietly(spool);
             }
         }
+    }
+
+    /**
+     * Save the image into {@code spool}, logging progress: an engine may work for most of a save before its first
+     * byte (Docker writes the whole image out first), then sends the archive.
+     */
+    private void save(ImageSource source, Path spool) throws PharosException {
+        long expected = source.expectedBytes();
+        String of = expected > 0 ? " of ~" + Mksquashfs.human(expected) : "";
+        console.info("Saving image " + source.reference() + " (" + shortId(source.imageId())
+                + (expected > 0 ? ", ~" + Mksquashfs.human(expected) : "") + ")");
+        long started = System.currentTimeMillis();
+        AtomicLong received = new AtomicLong();
+        try (Ticker ticker = Ticker.every(progressInterval, "save-progress", () -> {
+            long got = received.get();
+            long secs = (System.currentTimeMillis() - started) / 1000;
+            console.info(got == 0 ? "Saving: waiting for the engine to start sending the archive, " + secs + "s"
+                    : "Saving: received " + Mksquashfs.human(got) + of + ", " + secs + "s");
+        })) {
+            source.saveTo(spool, received::set);
+        }
+        console.info("Saved " + Mksquashfs.human(received.get()) + " in "
+                + (System.currentTimeMillis() - started) / 1000 + "s");
     }
 
     /**
@@ -246,7 +275,7 @@ public final class SifConverter {
                     + options.compression().option() + ")");
             Files.deleteIfExists(target);
             Mksquashfs.build(squashfs, target, partitionOffset, options.compression(),
-                    options.reproducible() ? epoch : null, total, rootfs::writeTar, console);
+                    options.reproducible() ? epoch : null, total, rootfs::writeTar, console, progressInterval);
             long fsSize = Files.size(target) - partitionOffset;
             try (SifWriter w = SifWriter.openExisting(target, sifOptions)) {
                 w.add(ObjectSpec.of(DataType.DEFFILE, ""), deffile);

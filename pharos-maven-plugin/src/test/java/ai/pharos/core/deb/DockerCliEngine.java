@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Test-only {@link Engine} over the {@code docker} CLI: just {@link #inspectImage} and {@link #run}, which is all the
@@ -85,7 +86,7 @@ class DockerCliEngine implements Engine {
     }
 
     @Override
-    public void saveImage(String reference, Path target) {
+    public void saveImage(String reference, Path target, LongConsumer received) {
         throw new UnsupportedOperationException();
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /** A small in-memory engine for unit tests of the core: images by reference, and a record of what was asked. */
 class FakeEngine implements Engine {
@@ -77,7 +78,7 @@ class FakeEngine implements Engine {
     }
 
     @Override
-    public void saveImage(String reference, Path target) {
+    public void saveImage(String reference, Path target, LongConsumer received) {
         throw new UnsupportedOperationException();
     }
 

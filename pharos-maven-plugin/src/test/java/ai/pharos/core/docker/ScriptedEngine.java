@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /** A scripted {@link Engine} for container-test unit tests: images to inspect, and a handler answering each container run (it may write output, throw, or block). */
 final class ScriptedEngine implements Engine {
@@ -56,7 +57,7 @@ final class ScriptedEngine implements Engine {
     }
 
     @Override
-    public void saveImage(String reference, Path target) {
+    public void saveImage(String reference, Path target, LongConsumer received) {
         throw new UnsupportedOperationException();
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static ai.pharos.core.sif.TestImage.layer;
@@ -81,6 +82,58 @@ class SifConverterTest {
 
     private SifConverter.Options options(Path out) {
         return SifConverter.Options.of(out, "test");
+    }
+
+    /** An engine-like source: silent while "preparing" (no bytes), then sends the archive in slow chunks. */
+    private static ImageSource slowSource(Path archive) {
+        return new ImageSource() {
+            @Override public String imageId() { return "sha256:cc"; }
+            @Override public String reference() { return "test/img:1"; }
+            @Override public long expectedBytes() throws PharosException {
+                try {
+                    return Files.size(archive);
+                } catch (IOException e) {
+                    throw new PharosException(e.getMessage(), null, null, e);
+                }
+            }
+            @Override public void saveTo(Path target, java.util.function.LongConsumer received) {
+                try {
+                    Thread.sleep(600);
+                    byte[] all = Files.readAllBytes(archive);
+                    try (java.io.OutputStream out = Files.newOutputStream(target)) {
+                        for (int off = 0; off < all.length; off += all.length / 4 + 1) {
+                            int n = Math.min(all.length / 4 + 1, all.length - off);
+                            out.write(all, off, n);
+                            received.accept(off + n);
+                            Thread.sleep(150);
+                        }
+                    }
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+    }
+
+    @Test
+    void theSaveIsReportedWhileTheEngineIsSilentAndWhileTheArchiveArrives() throws Exception {
+        Path archive = image();
+        Recording console = new Recording();
+        new SifConverter(console, mksquashfs, 100).convert(slowSource(archive), options(tmp.resolve("s")));
+        String size = Mksquashfs.human(Files.size(archive));
+        List<String> save = console.lines.subList(0, console.lines.indexOf(console.lines.stream()
+                .filter(l -> l.startsWith("Saved ")).findFirst().orElseThrow(() -> new AssertionError(console.lines))));
+        assertEquals("Saving image test/img:1 (cc, ~" + size + ")", save.get(0));
+        assertTrue(save.get(1).matches("Saving: waiting for the engine to start sending the archive, \\ds"), save.get(1));
+        assertTrue(save.stream().anyMatch(l -> l.matches("Saving: received .+ of ~" + Pattern.quote(size) + ", \\ds")),
+                "no 'received … of …' line: " + save);
+        int firstReceived = save.indexOf(save.stream().filter(l -> l.startsWith("Saving: received")).findFirst()
+                .orElseThrow());
+        assertTrue(save.subList(firstReceived, save.size()).stream().allMatch(l -> l.startsWith("Saving: received")),
+                "waiting reported after bytes arrived: " + save);
+        assertTrue(console.lines.stream().anyMatch(l -> l.matches("Saved " + Pattern.quote(size) + " in \\ds")),
+                console.lines.toString());
+        assertTrue(console.lines.get(console.lines.size() - 1).startsWith("Wrote "), console.lines.toString());
     }
 
     @Test
