@@ -116,6 +116,7 @@ siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 scripted.sif scrip
 t1=$(now); SCRIPTED=$(elapsed "$t0" "$t1"); SCRIPTED_ARCHIVE=$(elapsed "$ts" "$t1")
 
 siftool list out/native.sif >/dev/null
+FASTEST_SAVE=$(min "$SAVE" "$SCRIPTED_SAVE")
 printf '%s\n' \
   "image: $TAG, saved archive $(numfmt --to=iec "$IMAGE_BYTES"), compression $COMP, $(nproc) cores" \
   "docker save (CLI)     : ${SAVE}s (once, for native and the floor's input); first byte after ${TTFB}s" \
@@ -126,7 +127,7 @@ printf '%s\n' \
   "native / floor        : $(echo "scale=3; $NATIVE / $FLOOR" | bc)   (target <= 1.10)" \
   "native / scripted     : $(echo "scale=3; $NATIVE / $SCRIPTED" | bc)   (target <= 0.70; the scripted pipeline as the issue lists it, its save included)" \
   "native / scripted steps from the same archive: $(echo "scale=4; $NATIVE / $SCRIPTED_ARCHIVE" | bc)   (reported: its save left out)" \
-  "goal / scripted       : $(echo "scale=3; $GOAL / $SCRIPTED" | bc)   (reported: both include their save; a converter that starts compressing when the save is complete cannot go below (save + floor) / scripted = $(echo "scale=3; ($SAVE + $FLOOR) / $SCRIPTED" | bc))" \
+  "goal / scripted       : $(echo "scale=3; $GOAL / $SCRIPTED" | bc)   (reported: both include their save; a converter that starts compressing when the save is complete cannot go below (save + floor) / scripted = $(echo "scale=3; ($FASTEST_SAVE + $FLOOR) / $SCRIPTED" | bc), with the faster of the two CLI saves)" \
   "JVM peak heap         : $(numfmt --to=iec "$PEAK") with -Xmx256m   (target <= 256M)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf layers rootfs export.tar classes scripted-image.tar goal ttfb
