@@ -87,7 +87,7 @@ class ShippedSifEquivalenceIT {
         return m.group(1);
     }
 
-    private static Map<String, Item> exportListing(String image) throws Exception {
+    static Map<String, Item> exportListing(String image) throws Exception {
         Docker.Out created = Docker.cli("create", "--network", "host", image);
         assertEquals(0, created.code(), "docker create " + image + ": " + created.stdout());
         String[] lines = created.stdout().strip().split("\n");
