@@ -49,9 +49,7 @@ class BeegfsIT {
 
     @BeforeAll
     static void devContainerAndFixture() throws Exception {
-        assumeTrue(Docker.available(), "no Docker engine answers");
-        assumeTrue(Docker.cli("image", "inspect", "pharos-dev:latest").code() == 0,
-                "pharos-dev:latest is not built (run the dev-container module first)");
+        Docker.assumeDevImage();
         assumeTrue(Docker.cli("info", "--format", "{{.Architecture}}").stdout().strip().equals("x86_64"),
                 "the expected package set is the amd64 one");
         // integration-tests/src/it -> beegfs-packages/src/test/fixture/beegfs-fixture

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /** The docker CLI, used by the tests to look at what the plugin produced (independently of the plugin's code). */
 final class Docker {
     private Docker() {
@@ -28,6 +30,16 @@ final class Docker {
         } catch (IOException | InterruptedException e) {
             return false;
         }
+    }
+
+    /** The dev container image the ITs run in (built by the dev-container module, before integration-tests). */
+    static final String DEV_IMAGE = "pharos-dev:latest";
+
+    /** Skips the calling test, saying why, unless an engine answers and has {@link #DEV_IMAGE}. */
+    static void assumeDevImage() throws IOException, InterruptedException {
+        assumeTrue(available(), "no Docker engine answers");
+        assumeTrue(cli("image", "inspect", DEV_IMAGE).code() == 0,
+                DEV_IMAGE + " is not built (run the dev-container module first)");
     }
 
     static void removeImage(String ref) throws IOException, InterruptedException {

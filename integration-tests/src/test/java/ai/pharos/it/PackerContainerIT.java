@@ -31,9 +31,7 @@ class PackerContainerIT {
     void killingMavenMidProvisioningStopsPackerAndQemuInTheDevContainer() throws Exception {
         assumeTrue(Boolean.getBoolean("pharos.packer.e2e"),
                 "builds a VM under TCG: enable with -Dpharos.packer.e2e=true (the README's test command does)");
-        assumeTrue(Docker.available(), "no Docker engine answers");
-        assumeTrue(Docker.cli("image", "inspect", "pharos-dev:latest").code() == 0,
-                "pharos-dev:latest is not built (run the dev-container module first)");
+        Docker.assumeDevImage();
         Path repo = Path.of(System.getProperty("pharos.its.source")).toAbsolutePath().getParent().getParent()
                 .getParent().normalize();
         Path fixture = repo.resolve("pharos-maven-plugin/src/test/resources/packer-fixture/tiny");

@@ -12,16 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** pharos:run and pharos:check-tools in the real dev container (pharos-dev:latest, built by the dev-container module). */
 class RunIT {
 
     @BeforeAll
     static void devContainer() throws Exception {
-        assumeTrue(Docker.available(), "no Docker engine answers");
-        assumeTrue(Docker.cli("image", "inspect", "pharos-dev:latest").code() == 0,
-                "pharos-dev:latest is not built (run the dev-container module first)");
+        Docker.assumeDevImage();
     }
 
     @Test

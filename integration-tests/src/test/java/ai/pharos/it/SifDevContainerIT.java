@@ -14,7 +14,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * pharos:sif with mksquashfs in the dev container ({@code -Dpharos.sif.mksquashfs=dev-container}), the path a machine without
@@ -28,9 +27,7 @@ class SifDevContainerIT {
 
     @BeforeAll
     static void engine() throws Exception {
-        assumeTrue(Docker.available(), "no Docker engine");
-        assumeTrue(Docker.cli("image", "inspect", "pharos-dev:latest").code() == 0,
-                "no pharos-dev:latest in the engine (the dev-container module builds it)");
+        Docker.assumeDevImage();
     }
 
     @AfterAll
@@ -46,7 +43,7 @@ class SifDevContainerIT {
         MavenRun.Result r = MavenRun.run(dir, List.of("package"), Map.of("pharos.sif.mksquashfs", "dev-container"), Map.of());
         assertEquals(0, r.exitCode(), r.log());
         assertTrue(r.log().lines().anyMatch(l -> l.matches(".*Using mksquashfs \\d+\\.\\d+.* in the dev container "
-                + "pharos-dev:latest")), r.log());
+                + Docker.DEV_IMAGE)), r.log());
         Path sif = dir.resolve("target/sif/tiny.sif");
         assertTrue(Files.isRegularFile(sif), "no " + sif + ": " + r.log());
 
