@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * pharos:sif with mksquashfs in the dev container ({@code -Dpharos.sif.mksquashfs=dev-container}), the path a machine without
- * squashfs-tools 4.5+ takes. The plugin's own test of it cannot run on a fresh machine (the dev container is built
+ * pharos:sif with mksquashfs in the dev container ({@code -Dpharos.sif.mksquashfs=dev-container}), the path a
+ * machine without squashfs-tools 4.5+ takes. The plugin's own test of it cannot run on a fresh machine (the dev container is built
  * after the plugin's tests), so it is checked here, through Maven, after the dev-container module: the SIF's squashfs
  * lists the same files, owners and links as {@code docker export} of the image.
  */
@@ -40,7 +40,8 @@ class SifDevContainerIT {
     @Test
     void mksquashfsInTheDevContainerGivesTheFilesystemOfDockerExport() throws Exception {
         Path dir = MavenRun.copy("sif-dev", "dev");
-        MavenRun.Result r = MavenRun.run(dir, List.of("package"), Map.of("pharos.sif.mksquashfs", "dev-container"), Map.of());
+        MavenRun.Result r = MavenRun.run(dir, List.of("package"), Map.of("pharos.sif.mksquashfs", "dev-container"),
+                Map.of());
         assertEquals(0, r.exitCode(), r.log());
         assertTrue(r.log().lines().anyMatch(l -> l.matches(".*Using mksquashfs \\d+\\.\\d+.* in the dev container "
                 + Docker.DEV_IMAGE)), r.log());

@@ -219,9 +219,10 @@ public final class SifConverter {
      */
     private void save(ImageSource source, Path spool) throws PharosException {
         long expected = source.expectedBytes();
-        String of = expected > 0 ? " of ~" + Mksquashfs.human(expected) : "";
+        String approx = expected > 0 ? "~" + Mksquashfs.human(expected) : null;
+        String of = approx != null ? " of " + approx : "";
         console.info("Saving image " + source.reference() + " (" + shortId(source.imageId())
-                + (expected > 0 ? ", ~" + Mksquashfs.human(expected) : "") + ")");
+                + (approx != null ? ", " + approx : "") + ")");
         long started = System.currentTimeMillis();
         AtomicLong received = new AtomicLong();
         try (Ticker ticker = Ticker.every(progressInterval, "save-progress", () -> {
