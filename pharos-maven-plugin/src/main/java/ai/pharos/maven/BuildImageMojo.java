@@ -64,6 +64,10 @@ public class BuildImageMojo extends AbstractDockerMojo {
     @Parameter
     private Map<String, String> labels;
 
+    /** Labels from the command line: {@code K=V,K2=V2} (override {@code labels}). */
+    @Parameter(property = "pharos.build.labels")
+    private List<String> labelList;
+
     /** Target stage of a multi-stage Dockerfile. */
     @Parameter(property = "pharos.build.target")
     private String target;
@@ -108,7 +112,11 @@ public class BuildImageMojo extends AbstractDockerMojo {
             buildArgs.forEach((k, v) -> args.put(k, v == null ? "" : v)); // <ARG></ARG> arrives as null
         }
         args.putAll(KeyValues.parse(buildArgList, "pharos.build.args"));
-        Map<String, String> lbls = labels == null ? Map.of() : labels;
+        Map<String, String> lbls = new LinkedHashMap<>();
+        if (labels != null) {
+            labels.forEach((k, v) -> lbls.put(k, v == null ? "" : v));
+        }
+        lbls.putAll(KeyValues.parse(labelList, "pharos.build.labels"));
         ImageBuild.PullPolicy policy = ImageBuild.PullPolicy.parse(pull);
         List<ImageBuild.Spec> specs = new ArrayList<>();
         if (imagesDirectory != null) {
