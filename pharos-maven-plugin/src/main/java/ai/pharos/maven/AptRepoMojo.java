@@ -47,6 +47,19 @@ public class AptRepoMojo extends AbstractPharosMojo {
     @Parameter(property = "pharos.aptRepo.date", defaultValue = "${project.build.outputTimestamp}")
     private String outputTimestamp;
 
+    /**
+     * Where to keep what was read about each package (size, digests, control paragraph), so that the next run does
+     * not read a package that has not changed (device, inode, size and mtime all match, as in apt-ftparchive --db;
+     * see docs/decisions.md).
+     */
+    @Parameter(property = "pharos.aptRepo.digestCache",
+            defaultValue = "${project.build.directory}/pharos/apt-repo-digests")
+    private File digestCache;
+
+    /** Use the digest cache; false reads every package every time. */
+    @Parameter(property = "pharos.aptRepo.useDigestCache", defaultValue = "true")
+    private boolean useDigestCache;
+
     /** Skip this goal. */
     @Parameter(property = "pharos.aptRepo.skip", defaultValue = "false")
     private boolean skipGoal;
@@ -66,6 +79,6 @@ public class AptRepoMojo extends AbstractPharosMojo {
         List<Path> debs = AptRepository.debsIn(debDirectory.toPath());
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         AptRepository.write(new AptRepository.Request(debs, directory.toPath(), Timestamps.parse(outputTimestamp),
-                origin, label, suite, n), console);
+                origin, label, suite, n, useDigestCache ? digestCache.toPath() : null), console);
     }
 }

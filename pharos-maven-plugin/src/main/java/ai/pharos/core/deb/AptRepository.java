@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.OffsetDateTime;
@@ -64,13 +65,24 @@ public final class AptRepository {
      * @param label     Release {@code Label}
      * @param suite     Release {@code Suite}, or null
      * @param threads   how many packages to read in parallel (≥ 1)
+     * @param digestCache where to keep what was read about each package for the next run ({@link DigestCache}), or
+     *                  null to read every package every time
      */
     public record Request(List<Path> debs, Path directory, Instant date, String origin, String label, String suite,
-                          int threads) {
+                          int threads, Path digestCache) {
+        /** Without a digest cache. */
+        public Request(List<Path> debs, Path directory, Instant date, String origin, String label, String suite,
+                       int threads) {
+            this(debs, directory, date, origin, label, suite, threads, null);
+        }
     }
 
-    /** What was written. */
-    public record Result(Path directory, List<DebPackage> packages, boolean upToDate) {
+    /**
+     * What was written.
+     *
+     * @param fromCache how many packages were not read because the digest cache knew them unchanged
+     */
+    public record Result(Path directory, List<DebPackage> packages, boolean upToDate, int fromCache) {
     }
 
     private AptRepository() {
@@ -103,7 +115,45 @@ public final class AptRepository {
             throw new PharosException("No .deb files to index", "pharos.aptRepo.debDirectory",
                     "Build the packages first or point pharos.aptRepo.debDirectory at a directory with .deb files.");
         }
-        List<DebPackage> packages = readAll(request.debs(), Math.max(1, request.threads()));
+        return write(request, console, DigestCache.SETTLE);
+    }
+
+    /** As {@link #write(Request, Console)}; {@code settle}: see {@link DigestCache#SETTLE} (tests use less). */
+    static Result write(Request request, Console console, Duration settle) throws PharosException {
+        DigestCache cache = openCache(request.digestCache(), settle, console);
+        try {
+            Result result = index(request, console, cache);
+            if (cache != null) {
+                try {
+                    cache.save();
+                } catch (IOException e) {
+                    console.warn("Could not save the digest cache " + request.digestCache() + " (" + e.getMessage()
+                            + "); the next run reads every package again");
+                }
+            }
+            return result;
+        } finally {
+            if (cache != null) {
+                cache.discard();
+            }
+        }
+    }
+
+    private static DigestCache openCache(Path file, Duration settle, Console console) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return DigestCache.open(file, settle);
+        } catch (IOException e) {
+            console.warn("Digest cache " + file + " unusable (" + e.getMessage() + "): reading every package");
+            return null;
+        }
+    }
+
+    private static Result index(Request request, Console console, DigestCache cache) throws PharosException {
+        List<DebPackage> packages = readAll(request.debs(), Math.max(1, request.threads()), cache);
+        int fromCache = cache == null ? 0 : cache.hits();
         packages = sorted(packages);
         checkDuplicates(packages);
 
@@ -112,9 +162,10 @@ public final class AptRepository {
         byte[] release = release(request, packages, packagesBytes, packagesGz);
 
         Path dir = request.directory().toAbsolutePath().normalize();
+        String cached = fromCache == 0 ? "" : ", " + fromCache + " known unchanged from the digest cache";
         if (isUpToDate(dir, packages, packagesBytes, release)) {
-            console.info("apt repository " + dir + " is up to date (" + packages.size() + " packages)");
-            return new Result(dir, packages, true);
+            console.info("apt repository " + dir + " is up to date (" + packages.size() + " packages" + cached + ")");
+            return new Result(dir, packages, true, fromCache);
         }
         Path parent = dir.getParent();
         Path tmp = null;
@@ -138,22 +189,22 @@ public final class AptRepository {
                 deleteTree(tmp);
             }
         }
-        console.info("apt repository " + dir + ": " + packages.size() + " packages (use: deb [trusted=yes] file:"
-                + dir + " ./)");
-        return new Result(dir, packages, false);
+        console.info("apt repository " + dir + ": " + packages.size() + " packages" + cached
+                + " (use: deb [trusted=yes] file:" + dir + " ./)");
+        return new Result(dir, packages, false, fromCache);
     }
 
     /**
      * Read every package, {@code threads} at a time (plain threads taking the next file from a shared counter: no
      * executor to set up for one burst of work); the results keep the order of {@code debs}.
      */
-    static List<DebPackage> readAll(List<Path> debs, int threads) throws PharosException {
+    static List<DebPackage> readAll(List<Path> debs, int threads, DigestCache cache) throws PharosException {
         int n = debs.size();
         DebPackage[] out = new DebPackage[n];
         int workers = Math.min(threads, n / 2);
         if (workers <= 1) {
             for (int i = 0; i < n; i++) {
-                out[i] = DebReader.read(debs.get(i));
+                out[i] = read(debs.get(i), cache);
             }
             return Arrays.asList(out);
         }
@@ -166,7 +217,7 @@ public final class AptRepository {
                 int i;
                 while ((i = next.getAndIncrement()) < n) {
                     try {
-                        out[i] = DebReader.read(debs.get(i));
+                        out[i] = read(debs.get(i), cache);
                     } catch (PharosException e) {
                         synchronized (failure) {
                             if (failure[0] == null) {
@@ -208,6 +259,21 @@ public final class AptRepository {
             }
         }
         return Arrays.asList(out);
+    }
+
+    /** One package: from the digest cache when it knows the file unchanged, else read (and remembered). */
+    private static DebPackage read(Path deb, DigestCache cache) throws PharosException {
+        if (cache == null) {
+            return DebReader.read(deb);
+        }
+        DigestCache.Stamp before = DigestCache.Stamp.of(deb);
+        DebPackage known = cache.lookup(deb, before);
+        if (known != null) {
+            return known;
+        }
+        DebPackage p = DebReader.read(deb);
+        cache.remember(p, before, DigestCache.Stamp.of(deb));
+        return p;
     }
 
     static List<DebPackage> sorted(List<DebPackage> packages) {
