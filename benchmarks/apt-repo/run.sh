@@ -61,10 +61,12 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 now() { date +%s.%N; }
 best() { sort -n | head -1; }
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 # pharos: wall clock of a fresh JVM (java -cp …AptRepoTool), and the core's own time inside it (what the goal adds
-# to a running Maven build, which has already paid for its JVM)
+# to a running Maven build, which has already paid for its JVM). The JVM's default collector (G1 on 2+ cores): the one
+# Maven runs with unless MAVEN_OPTS picks another (Serial GC made the cold run 0.06-0.1 s faster, a flattering number).
 time_pharos() { rm -rf "$work/repo"; local t0 line; t0=$(now)
-  line=$(java -XX:+UseSerialGC -cp "$cp" ai.pharos.core.deb.AptRepoTool "$debs" "$work/repo")
+  line=$(java -cp "$cp" ai.pharos.core.deb.AptRepoTool "$debs" "$work/repo")
   echo "$(awk -v a="$(now)" -v b="$t0" 'BEGIN{printf "%.4f\n", a-b}') ${line##* in }" | sed 's/ s$//'; }
 time_scan() { local t0; t0=$(now); (cd "$debs" && dpkg-scanpackages -m . > "$work/Packages.dpkg" 2>/dev/null); awk -v a="$(now)" -v b="$t0" 'BEGIN{printf "%.4f\n", a-b}'; }
 time_ftp() { local t0; t0=$(now); (cd "$debs" && apt-ftparchive packages . > "$work/Packages.ftp" 2>/dev/null); awk -v a="$(now)" -v b="$t0" 'BEGIN{printf "%.4f\n", a-b}'; }
@@ -76,11 +78,32 @@ for r in $(seq 1 "$rounds"); do
 done
 # steady state: the same JVM indexing again and again (a long-lived Maven/mvnd, or a second apt-repo execution)
 rm -rf "$work/repo"
-runs=$(java -XX:+UseSerialGC -cp "$cp" ai.pharos.core.deb.AptRepoTool "$debs" "$work/repo" "$(nproc)" 10 \
+runs=$(java -cp "$cp" ai.pharos.core.deb.AptRepoTool "$debs" "$work/repo" "$(nproc)" 10 \
   | sed 's/.* in \([0-9.]*\) s$/\1/')
 t2=$(sed -n 2p <<<"$runs")   # a second execution in the same JVM (e.g. after beegfs-debs read the same packages)
 tw=$(tail -n +4 <<<"$runs" | best)
 tp=$(printf '%s\n' "${p[@]}" | best); tc=$(printf '%s\n' "${c[@]}" | best); tf=$(printf '%s\n' "${f[@]}" | best); ts=$(printf '%s\n' "${s[@]}" | best)
+# medians too: a cold JVM's time varies with when the JIT gets to the digest code, and best-of hides that
+mc=$(printf '%s\n' "${c[@]}" | median); mf=$(printf '%s\n' "${f[@]}" | median)
+
+# re-indexing packages that have not changed, each tool with its cache: pharos' digest cache (on by default in the
+# goal; device, inode, size and mtime must match) and apt-ftparchive --db; each cache primed by one run, then best of
+# $rounds, pharos rewriting the whole repository every time
+rm -f "$work/digests" "$work/ftp.db"
+java -cp "$cp" ai.pharos.core.deb.AptRepoTool "$debs" "$work/repo-c" "$(nproc)" 1 "$work/digests" >/dev/null
+(cd "$debs" && apt-ftparchive --db "$work/ftp.db" packages . >/dev/null 2>&1)
+k=(); kf=()
+for r in $(seq 1 "$rounds"); do
+  rm -rf "$work/repo-c"
+  line=$(java -cp "$cp" ai.pharos.core.deb.AptRepoTool "$debs" "$work/repo-c" "$(nproc)" 1 "$work/digests")
+  case $line in *"($n from the digest cache)"*) ;; *) echo "the digest cache was not used: $line" >&2; exit 1;; esac
+  k+=("$(sed 's/.* in \([0-9.]*\) s$/\1/' <<<"$line")")
+  t0=$(now); (cd "$debs" && apt-ftparchive --db "$work/ftp.db" packages . > "$work/Packages.ftpdb" 2>/dev/null)
+  kf+=("$(awk -v a="$(now)" -v b="$t0" 'BEGIN{printf "%.4f\n", a-b}')")
+done
+tk=$(printf '%s\n' "${k[@]}" | best); tkf=$(printf '%s\n' "${kf[@]}" | best)
+cmp "$work/repo-c/Packages" "$work/repo/Packages" || { echo "the digest cache gave another Packages" >&2; exit 1; }
+cmp "$work/Packages.ftpdb" "$work/Packages.ftp" || { echo "apt-ftparchive --db gave another Packages" >&2; exit 1; }
 
 # same packages indexed by all three
 cmp <(grep '^Package:' "$work/repo/Packages" | sort) <(grep '^Package:' "$work/Packages.dpkg" | sort) \
@@ -105,7 +128,8 @@ POM
   time_goal() { rm -rf "$work/repo-mvn"
     (cd "$work/mvn" && "$root/mvnw" -o -B -Dorg.slf4j.simpleLogger.showDateTime=true \
        -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS "$@" "ai.pharos:pharos-maven-plugin:$version:apt-repo" \
-       -Dpharos.sshKeys.skip=true -Dpharos.aptRepo.debDirectory="$debs" -Dpharos.aptRepo.directory="$work/repo-mvn") |
+       -Dpharos.sshKeys.skip=true -Dpharos.aptRepo.useDigestCache=false -Dpharos.aptRepo.debDirectory="$debs" \
+       -Dpharos.aptRepo.directory="$work/repo-mvn") |
       awk 'function sec(t) { split(t, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
            /--- pharos:.*:apt-repo/ { s = sec($1) } /apt repository .*packages/ { e = sec($1) }
            END { if (s == "" || e == "") exit 1; printf "%.3f\n", e - s }'; }
@@ -114,25 +138,36 @@ POM
     g1+=("$(time_goal)"); g2+=("$(time_goal "ai.pharos:pharos-maven-plugin:$version:ssh-keys")")
   done
   gm=$(printf '%s\n' "${g1[@]}" | best); gr=$(printf '%s\n' "${g2[@]}" | best)
+  mgm=$(printf '%s\n' "${g1[@]}" | median); mgr=$(printf '%s\n' "${g2[@]}" | median)
   cmp "$work/repo-mvn/Packages" "$work/repo/Packages" || { echo "the goal in Maven wrote another Packages" >&2; exit 1; }
 else
   echo "(the goal-in-Maven rows need the plugin installed: ./mvnw -B -o -pl pharos-maven-plugin install -DskipTests)"
 fi
 
-printf 'best of %s, load average at start: %s\n' "$rounds" "$load"
-printf '  pharos apt-repo core, first run in a fresh JVM (goal):    %6.3f s\n' "$tc"
+printf 'best (median) of %s, load average at start: %s\n' "$rounds" "$load"
+printf '  pharos apt-repo core, first run in a fresh JVM (goal):    %6.3f s (%5.3f)\n' "$tc" "$mc"
 printf '  pharos apt-repo core, 2nd run in the same JVM:           %6.3f s\n' "$t2"
 printf '  pharos apt-repo core, warm JVM (best of runs 4-10):      %6.3f s\n' "$tw"
 printf '  pharos apt-repo, fresh JVM (java -cp, wall clock):       %6.3f s\n' "$tp"
-printf '  dpkg-scanpackages -m (Packages only, best of 2):         %6.3f s\n' "$ts"
-printf '  apt-ftparchive packages (Packages only):                 %6.3f s\n' "$tf"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
-printf 'ratios (higher = pharos faster)     dpkg-scanpackages/pharos   apt-ftparchive/pharos\n'
-printf '  core, first run in the JVM (goal)  %8sx (target >= 5)     %8sx (target >= 1)\n' "$(ratio "$ts" "$tc")" "$(ratio "$tf" "$tc")"
-printf '  core, 2nd run in the same JVM      %8sx                  %8sx\n' "$(ratio "$ts" "$t2")" "$(ratio "$tf" "$t2")"
-printf '  core, warm JVM                     %8sx                  %8sx\n' "$(ratio "$ts" "$tw")" "$(ratio "$tf" "$tw")"
-printf '  fresh JVM incl. startup           %8sx                  %8sx\n' "$(ratio "$ts" "$tp")" "$(ratio "$tf" "$tp")"
 if [ -n "$gm" ]; then
-  printf '  pharos:apt-repo in Maven, realm already created (%5.3f s) %6sx                  %8sx\n' "$gr" "$(ratio "$ts" "$gr")" "$(ratio "$tf" "$gr")"
-  printf '  pharos:apt-repo in Maven, first Pharos goal (%5.3f s)  %8sx                  %8sx\n' "$gm" "$(ratio "$ts" "$gm")" "$(ratio "$tf" "$gm")"
+  printf '  pharos:apt-repo in Maven, realm already created:         %6.3f s (%5.3f)\n' "$gr" "$mgr"
+  printf '  pharos:apt-repo in Maven, first Pharos goal:             %6.3f s (%5.3f)\n' "$gm" "$mgm"
 fi
+printf '  dpkg-scanpackages -m (Packages only, best of 2):         %6.3f s\n' "$ts"
+printf '  apt-ftparchive packages (Packages only):                 %6.3f s (%5.3f)\n' "$tf" "$mf"
+printf 'nothing changed since the last run, each with its cache:\n'
+printf '  pharos apt-repo core, digest cache, fresh JVM:           %6.3f s\n' "$tk"
+printf '  apt-ftparchive --db packages:                            %6.3f s\n' "$tkf"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+row() { printf '  %-38s %6sx %-13s %6sx %-8s\n' "$1" "$(ratio "$ts" "$2")" "$3" "$(ratio "$tf" "$2")" "$4"
+  if [ -n "${5:-}" ]; then printf '  %-38s %6s  %-13s %6sx\n' "  (medians)" "" "" "$(ratio "$mf" "$5")"; fi; }
+printf 'ratios (higher = pharos faster)         dpkg-scanpackages/pharos    apt-ftparchive/pharos\n'
+row "core, first run in the JVM (goal)" "$tc" "(target >= 5)" "(target >= 1)" "$mc"
+row "core, 2nd run in the same JVM" "$t2" "" ""
+row "core, warm JVM" "$tw" "" ""
+row "fresh JVM incl. startup" "$tp" "" ""
+if [ -n "$gm" ]; then
+  row "in Maven, realm already created" "$gr" "" "" "$mgr"
+  row "in Maven, first Pharos goal" "$gm" "" "" "$mgm"
+fi
+printf '  %-38s %6s  %-13s %6sx\n' "nothing changed, with caches" "" "" "$(ratio "$tkf" "$tk")"
