@@ -57,6 +57,20 @@ class DigestCacheTest {
         Thread.sleep(SETTLE.toMillis() * 3);
     }
 
+    /** The four packages, settled and indexed once with the cache. */
+    private List<Path> indexedOnce() throws Exception {
+        List<Path> debs = debs();
+        settle();
+        index(debs, "repo", SETTLE);
+        return debs;
+    }
+
+    /** beegfs-utils 20:8.3.2: as long as 20:8.3.1 (uncompressed members, same-length version), other bytes. */
+    private static void writeNextUtils(Path deb) throws java.io.IOException {
+        TestDebs.write(deb, TestDebs.control("beegfs-utils", "20:8.3.2", "amd64", "libc6 (>= 2.34)"),
+                Map.of("./usr/share/doc/beegfs-utils/README", "hello\n".getBytes(StandardCharsets.UTF_8)), "", true);
+    }
+
     @Test
     void anUnchangedPackageIsNotReadAgainAndTheIndexIsTheSameAsWithout() throws Exception {
         List<Path> debs = debs();
@@ -90,15 +104,11 @@ class DigestCacheTest {
 
     @Test
     void aPackageRewrittenWithTheSameSizeIsReadAgain() throws Exception {
-        List<Path> debs = debs();
-        settle();
-        index(debs, "repo", SETTLE);
+        List<Path> debs = indexedOnce();
         Path utils = debs.get(0);
         long size = Files.size(utils);
-        // same length version, uncompressed members: the same size, new content and a new mtime
-        Thread.sleep(20);
-        TestDebs.write(utils, TestDebs.control("beegfs-utils", "20:8.3.2", "amd64", "libc6 (>= 2.34)"),
-                Map.of("./usr/share/doc/beegfs-utils/README", "hello\n".getBytes(StandardCharsets.UTF_8)), "", true);
+        Thread.sleep(20); // a new mtime
+        writeNextUtils(utils);
         assertEquals(size, Files.size(utils));
 
         AptRepository.Result r = index(debs, "repo", SETTLE);
@@ -111,14 +121,11 @@ class DigestCacheTest {
 
     @Test
     void aPackageReplacedByARenameIsReadAgainEvenWithItsSizeAndMtimePutBack() throws Exception {
-        List<Path> debs = debs();
-        settle();
-        index(debs, "repo", SETTLE);
+        List<Path> debs = indexedOnce();
         Path utils = debs.get(0);
         FileTime mtime = Files.getLastModifiedTime(utils);
         Path next = dir.resolve("next.deb");
-        TestDebs.write(next, TestDebs.control("beegfs-utils", "20:8.3.2", "amd64", "libc6 (>= 2.34)"),
-                Map.of("./usr/share/doc/beegfs-utils/README", "hello\n".getBytes(StandardCharsets.UTF_8)), "", true);
+        writeNextUtils(next);
         Files.setLastModifiedTime(next, mtime);
         assertEquals(Files.size(utils), Files.size(next));
         Files.move(next, utils, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -141,9 +148,7 @@ class DigestCacheTest {
 
     @Test
     void aDamagedCacheIsIgnoredAndReplaced() throws Exception {
-        List<Path> debs = debs();
-        settle();
-        index(debs, "repo", SETTLE);
+        List<Path> debs = indexedOnce();
         Path cache = dir.resolve("cache/digests");
         byte[] good = Files.readAllBytes(cache);
         // cut off, and foreign bytes: both read nothing, and the run writes a good cache again
@@ -160,9 +165,7 @@ class DigestCacheTest {
 
     @Test
     void theCacheHoldsTheLastRunsPackagesAndAFailedRunLeavesItAsItWas() throws Exception {
-        List<Path> debs = debs();
-        settle();
-        index(debs, "repo", SETTLE);
+        List<Path> debs = indexedOnce();
         assertEquals(3, index(debs.subList(1, 4), "repo", SETTLE).fromCache());
         assertEquals(3, index(debs, "repo", SETTLE).fromCache(), "the package left out last time was read again");
 
