@@ -38,15 +38,27 @@ public final class QemuVm implements AutoCloseable {
                        Path initrd, String append, Path seedIso, boolean restrictNet, Path serialLog) {
     }
 
+    /**
+     * The programs a VM needs: qemu, behind {@code setpriv --pdeathsig KILL} so that it dies with the JVM, and ssh.
+     * Tests put scripts in their place.
+     */
+    record Programs(List<String> qemu, String ssh) {
+        static final Programs SYSTEM = new Programs(
+                List.of("setpriv", "--pdeathsig", "KILL", "qemu-system-x86_64"), "ssh");
+    }
+
     private final Process process;
+    private final Programs programs;
     private final int port;
     private final Path privateKey;
     private final String user;
     private final Console console;
     private final Spec spec;
 
-    private QemuVm(Process process, int port, Path privateKey, String user, Console console, Spec spec) {
+    private QemuVm(Process process, Programs programs, int port, Path privateKey, String user, Console console,
+                   Spec spec) {
         this.process = process;
+        this.programs = programs;
         this.port = port;
         this.privateKey = privateKey;
         this.user = user;
@@ -74,9 +86,15 @@ public final class QemuVm implements AutoCloseable {
     }
 
     public static QemuVm start(Spec spec, Path privateKey, String user, Console console) throws PharosException {
+        return start(spec, privateKey, user, console, Programs.SYSTEM);
+    }
+
+    static QemuVm start(Spec spec, Path privateKey, String user, Console console, Programs programs)
+            throws PharosException {
         int port = freeLoopbackPort();
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "qemu-system-x86_64",
-                "-accel", spec.accelerator(), "-machine", "pc", "-cpu", "kvm".equals(spec.accelerator()) ? "host" : "max",
+        List<String> cmd = new ArrayList<>(programs.qemu());
+        cmd.addAll(List.of("-accel", spec.accelerator(), "-machine", "pc",
+                "-cpu", "kvm".equals(spec.accelerator()) ? "host" : "max",
                 "-smp", Integer.toString(spec.cpus()), "-m", Integer.toString(spec.memoryMiB()),
                 "-display", "none", "-no-reboot", "-serial", "file:" + spec.serialLog(),
                 "-drive", "file=" + spec.disk() + ",if=virtio,format=qcow2,cache=unsafe,discard=unmap",
@@ -99,7 +117,7 @@ public final class QemuVm implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(spec.serialLog().resolveSibling(spec.serialLog().getFileName() + ".qemu").toFile());
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            return new QemuVm(pb.start(), port, privateKey, user, console, spec);
+            return new QemuVm(pb.start(), programs, port, privateKey, user, console, spec);
         } catch (IOException e) {
             throw new PharosException("Cannot start qemu-system-x86_64: " + e.getMessage(), null,
                     "Install qemu-system-x86 (and util-linux for setpriv).", e);
@@ -133,8 +151,13 @@ public final class QemuVm implements AutoCloseable {
      */
     public static QemuVm startAndWaitForSsh(Spec spec, Path privateKey, String user, Duration timeout,
                                             Console console) throws PharosException {
+        return startAndWaitForSsh(spec, privateKey, user, timeout, console, Programs.SYSTEM);
+    }
+
+    static QemuVm startAndWaitForSsh(Spec spec, Path privateKey, String user, Duration timeout, Console console,
+                                     Programs programs) throws PharosException {
         for (int attempt = 1; ; attempt++) {
-            QemuVm vm = start(spec, privateKey, user, console);
+            QemuVm vm = start(spec, privateKey, user, console, programs);
             try {
                 vm.waitForSsh(timeout);
                 return vm;
@@ -157,10 +180,7 @@ public final class QemuVm implements AutoCloseable {
         Instant start = Instant.now();
         Instant deadline = start.plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new PharosException("The VM exited before SSH came up (exit " + process.exitValue() + "): "
-                        + consoleTail(), null, "Read the console log " + spec.serialLog() + ".");
-            }
+            failIfExited();
             ProcessRunner.Result r = ssh(List.of("true"), s -> { }, Duration.ofSeconds(20));
             if (r.ok()) {
                 console.info("SSH up after " + Duration.between(start, Instant.now()).toSeconds() + " s (port "
@@ -169,14 +189,23 @@ public final class QemuVm implements AutoCloseable {
             }
             sleep(3000);
         }
+        failIfExited(); // qemu that died during the last wait is a failed boot, not a silent guest (never retried)
         throw new SshTimeout("The VM did not answer SSH within " + timeout.toSeconds() + " s (guest console: "
                 + consoleTail() + ")", "Read the console log " + spec.serialLog() + ".");
+    }
+
+    private void failIfExited() throws PharosException {
+        if (!process.isAlive()) {
+            throw new PharosException("The VM exited before SSH came up (exit " + process.exitValue() + "): "
+                    + consoleTail(), null, "Read the console log " + spec.serialLog() + ".");
+        }
     }
 
     /** Run a command in the guest; stdout lines go to {@code out}. */
     public ProcessRunner.Result ssh(List<String> remote, java.util.function.Consumer<String> out, Duration timeout)
             throws PharosException {
-        List<String> cmd = new ArrayList<>(List.of("timeout", "--kill-after=5", timeout.toSeconds() + "s", "ssh",
+        List<String> cmd = new ArrayList<>(List.of("timeout", "--kill-after=5", timeout.toSeconds() + "s",
+                programs.ssh(),
                 "-i", privateKey.toString(), "-p", Integer.toString(port),
                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-o", "IdentitiesOnly=yes",
