@@ -147,6 +147,31 @@ class DigestCacheTest {
     }
 
     @Test
+    void aPackageThatChangedWhileItWasReadIsNotStored() throws Exception {
+        Path deb = debs().get(0);
+        settle();
+        DebPackage p = DebReader.read(deb);
+        DigestCache.Stamp before = DigestCache.Stamp.of(deb);
+        DigestCache.Stamp after = new DigestCache.Stamp(before.device(), before.inode(), before.size(),
+                before.mtimeNanos() + 1);
+        DigestCache cache = DigestCache.open(dir.resolve("cache/digests"), SETTLE);
+        cache.remember(p, before, after);
+        cache.save();
+        DigestCache next = DigestCache.open(dir.resolve("cache/digests"), SETTLE);
+        assertEquals(null, next.lookup(deb, before));
+        next.remember(p, before, before);
+        next.save();
+        DigestCache last = DigestCache.open(dir.resolve("cache/digests"), SETTLE);
+        DebPackage known = last.lookup(deb, before);
+        last.discard();
+        assertEquals(List.of(p.file(), p.size(), p.md5(), p.sha256(), p.control().fields(), p.controlMember(),
+                p.dataMember()), List.of(known.file(), known.size(), known.md5(), known.sha256(),
+                known.control().fields(), known.controlMember(), known.dataMember()));
+        assertEquals(List.copyOf(p.control().fields().keySet()), List.copyOf(known.control().fields().keySet()),
+                "fields in their original order");
+    }
+
+    @Test
     void aDamagedCacheIsIgnoredAndReplaced() throws Exception {
         List<Path> debs = indexedOnce();
         Path cache = dir.resolve("cache/digests");
