@@ -14,7 +14,6 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProjectHelper;
 
 import java.io.File;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -117,11 +116,7 @@ public class BeegfsDebsMojo extends AbstractDockerMojo {
 
     @Override
     protected void run(Console console) throws PharosException {
-        Map<String, String> env = new LinkedHashMap<>();
-        if (environment != null) {
-            env.putAll(environment);
-        }
-        env.putAll(KeyValues.parse(environmentList, "pharos.beegfs.env"));
+        Map<String, String> env = KeyValues.merge(environment, environmentList, "pharos.beegfs.env");
         BeegfsBuild.Request request = new BeegfsBuild.Request(source, tag, sha256, version, buildNumber, "20", jobs,
                 image, user, packages, extraBuildDepends, env, workDirectory.toPath(), debDirectory.toPath(),
                 network, derivedOutputs == null ? List.of() : derivedOutputs.stream().map(File::toPath).toList());

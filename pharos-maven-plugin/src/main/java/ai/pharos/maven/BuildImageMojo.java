@@ -11,7 +11,6 @@ import org.apache.maven.plugins.annotations.Parameter;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -107,16 +106,8 @@ public class BuildImageMojo extends AbstractDockerMojo {
 
     @Override
     protected void run(Console console) throws PharosException {
-        Map<String, String> args = new LinkedHashMap<>();
-        if (buildArgs != null) {
-            buildArgs.forEach((k, v) -> args.put(k, v == null ? "" : v)); // <ARG></ARG> arrives as null
-        }
-        args.putAll(KeyValues.parse(buildArgList, "pharos.build.args"));
-        Map<String, String> lbls = new LinkedHashMap<>();
-        if (labels != null) {
-            labels.forEach((k, v) -> lbls.put(k, v == null ? "" : v));
-        }
-        lbls.putAll(KeyValues.parse(labelList, "pharos.build.labels"));
+        Map<String, String> args = KeyValues.merge(buildArgs, buildArgList, "pharos.build.args");
+        Map<String, String> lbls = KeyValues.merge(labels, labelList, "pharos.build.labels");
         ImageBuild.PullPolicy policy = ImageBuild.PullPolicy.parse(pull);
         List<ImageBuild.Spec> specs = new ArrayList<>();
         if (imagesDirectory != null) {

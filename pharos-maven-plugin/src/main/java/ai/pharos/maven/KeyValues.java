@@ -11,6 +11,20 @@ final class KeyValues {
     private KeyValues() {
     }
 
+    /**
+     * A map parameter from the POM ({@code <K>V</K>}; an empty element arrives as null and becomes "") overridden
+     * by its {@code K=V} list from the command line ({@code property}).
+     */
+    static Map<String, String> merge(Map<String, String> configured, List<String> commandLine, String property)
+            throws PharosException {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (configured != null) {
+            configured.forEach((k, v) -> map.put(k, v == null ? "" : v));
+        }
+        map.putAll(parse(commandLine, property));
+        return map;
+    }
+
     static Map<String, String> parse(List<String> entries, String property) throws PharosException {
         Map<String, String> map = new LinkedHashMap<>();
         if (entries == null) {
