@@ -1,10 +1,17 @@
 package ai.pharos.it;
 
+import ai.pharos.core.sif.SquashfsListing;
+import ai.pharos.core.sif.SquashfsListing.Item;
+
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The docker CLI, used by the tests to look at what the plugin produced (independently of the plugin's code). */
@@ -40,6 +47,27 @@ final class Docker {
         assumeTrue(available(), "no Docker engine answers");
         assumeTrue(cli("image", "inspect", DEV_IMAGE).code() == 0,
                 DEV_IMAGE + " is not built (run the dev-container module first)");
+    }
+
+    /** {@code docker export} of a container created from {@code image}, as a listing (paths, modes, owners, links). */
+    static Map<String, Item> exportListing(String image) throws Exception {
+        Out created = cli("create", "--network", "host", image);
+        assertEquals(0, created.code(), "docker create " + image + ": " + created.stdout());
+        String[] lines = created.stdout().strip().split("\n");
+        String container = lines[lines.length - 1].strip();
+        try {
+            Process p = new ProcessBuilder("docker", "export", container)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Map<String, Item> listing;
+            try (InputStream in = new BufferedInputStream(p.getInputStream(), 1 << 16)) {
+                listing = SquashfsListing.ofTar(in);
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            assertEquals(0, p.waitFor(), "docker export " + container + " (of " + image + ")");
+            return listing;
+        } finally {
+            cli("rm", "-f", container);
+        }
     }
 
     static void removeImage(String ref) throws IOException, InterruptedException {

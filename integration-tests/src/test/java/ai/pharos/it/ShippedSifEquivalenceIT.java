@@ -6,9 +6,7 @@ import ai.pharos.core.sif.SquashfsListing.Item;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +62,7 @@ class ShippedSifEquivalenceIT {
                 + "), which " + sif.getFileName() + " was converted from, is no longer in the engine");
 
         Map<String, Item> sifListing = SquashfsListing.ofSif(sif);
-        Map<String, Item> export = exportListing(imageId);
+        Map<String, Item> export = Docker.exportListing(imageId);
 
         // sanity: both sides are the real thing, and the SIF has the additions
         assertTrue(export.containsKey("/usr/bin") && export.size() > 1000, name + ": docker export listed only "
@@ -85,25 +83,5 @@ class ShippedSifEquivalenceIT {
         Matcher m = p.matcher(json);
         assertTrue(m.find(), "no " + p.pattern() + " in " + record);
         return m.group(1);
-    }
-
-    static Map<String, Item> exportListing(String image) throws Exception {
-        Docker.Out created = Docker.cli("create", "--network", "host", image);
-        assertEquals(0, created.code(), "docker create " + image + ": " + created.stdout());
-        String[] lines = created.stdout().strip().split("\n");
-        String container = lines[lines.length - 1].strip();
-        try {
-            Process p = new ProcessBuilder("docker", "export", container)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Map<String, Item> listing;
-            try (InputStream in = new BufferedInputStream(p.getInputStream(), 1 << 16)) {
-                listing = SquashfsListing.ofTar(in);
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            assertEquals(0, p.waitFor(), "docker export " + container + " (of " + image + ")");
-            return listing;
-        } finally {
-            Docker.cli("rm", "-f", container);
-        }
     }
 }

@@ -52,6 +52,6 @@ class SifDevContainerIT {
         assertEquals("-rw-r--r-- 1000/1001 3", String.valueOf(listing.get("/opt/app/hello")));
         assertEquals("lrwxrwxrwx 1000/1001 -> hello", String.valueOf(listing.get("/opt/app/link")));
         assertFalse(listing.containsKey("/usr/share/doc"), "the whiteout of /usr/share/doc was not applied");
-        assertEquals(List.of(), SquashfsListing.differences(listing, ShippedSifEquivalenceIT.exportListing(IMAGE)));
+        assertEquals(List.of(), SquashfsListing.differences(listing, Docker.exportListing(IMAGE)));
     }
 }

@@ -25,7 +25,7 @@ final class KeyValues {
         return map;
     }
 
-    static Map<String, String> parse(List<String> entries, String property) throws PharosException {
+    private static Map<String, String> parse(List<String> entries, String property) throws PharosException {
         Map<String, String> map = new LinkedHashMap<>();
         if (entries == null) {
             return map;

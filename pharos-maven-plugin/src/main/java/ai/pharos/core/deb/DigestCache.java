@@ -91,9 +91,9 @@ final class DigestCache {
     /** The cache at {@code file}, or an empty one if it is missing or unreadable; marks the start of the run. */
     static DigestCache open(Path file, Duration settle) throws IOException {
         DigestCache cache = new DigestCache(file, read(file), settle);
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path dir = Files.createDirectories(file.toAbsolutePath().getParent());
         // the run's start on the file system's clock, the clock its files' timestamps come from
-        cache.pending = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        cache.pending = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         cache.runStart = Files.getLastModifiedTime(cache.pending);
         return cache;
     }
